@@ -1,0 +1,226 @@
+//! Drives the real Claude Code (`claude -p`) against a scripted Anthropic Messages server, with
+//! our PreToolUse hook installed through a `--settings` file.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+use super::harness::{self, RunOutput, Sandbox};
+use super::model_server::{ModelServer, Request, Response};
+
+pub const TOOL_USE_ID: &str = "toolu_e2e_1";
+pub const FINAL_TEXT: &str = "E2E-FINAL: done.";
+
+pub struct ClaudeRun {
+    pub output: RunOutput,
+    pub requests: Vec<Request>,
+}
+
+impl ClaudeRun {
+    /// The `/v1/messages` requests (not `count_tokens`), in order.
+    pub fn model_requests(&self) -> Vec<Value> {
+        self.requests
+            .iter()
+            .filter(|r| r.method == "POST" && r.path() == "/v1/messages")
+            .filter_map(Request::json)
+            .collect()
+    }
+
+    /// The `tool_result` block for `tool_use_id` in the first model request carrying one:
+    /// `(text, is_error)`, i.e. what the model was told after its tool call.
+    pub fn tool_result(&self, tool_use_id: &str) -> Option<(String, bool)> {
+        self.model_requests().iter().find_map(|body| {
+            body["messages"].as_array()?.iter().find_map(|m| {
+                m["content"].as_array()?.iter().find_map(|block| {
+                    (block["type"] == "tool_result" && block["tool_use_id"] == tool_use_id).then(|| {
+                        (
+                            harness::flatten_text(&block["content"]),
+                            block["is_error"].as_bool().unwrap_or(false),
+                        )
+                    })
+                })
+            })
+        })
+    }
+
+    pub fn describe(&self) -> String {
+        let reqs: Vec<String> = self.requests.iter().map(Request::summary).collect();
+        format!(
+            "claude run: {}\nmodel server saw {} request(s): {reqs:#?}",
+            self.output.describe(),
+            self.requests.len()
+        )
+    }
+}
+
+/// The PreToolUse payload Claude Code sends for a Bash call (shape of the 2.1.329 fixture), for
+/// asking our hook directly what it will decide.
+pub fn pretooluse_payload(cwd: &Path, command: &str) -> Value {
+    json!({
+        "session_id": "00000000-0000-0000-0000-000000000000",
+        "transcript_path": "/dev/null",
+        "cwd": cwd,
+        "permission_mode": "bypassPermissions",
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Bash",
+        "tool_input": {"command": command, "description": "e2e command"},
+        "tool_use_id": TOOL_USE_ID,
+    })
+}
+
+/// Runs `claude -p` once: the scripted model first calls `Bash` with `command`, then answers with
+/// a final message once the conversation holds an assistant turn.
+pub fn run(claude: &Path, sandbox: &Sandbox, command: &str) -> ClaudeRun {
+    let server = ModelServer::start(responder(command.to_owned()));
+
+    let settings = json!({
+        "hooks": {
+            "PreToolUse": [{
+                "matcher": "*",
+                "hooks": [{"type": "command", "command": harness::hook_command("claude"), "timeout": 30}]
+            }]
+        }
+    });
+    let settings_path = sandbox.root.join("settings.json");
+    std::fs::write(&settings_path, serde_json::to_string_pretty(&settings).expect("json"))
+        .expect("write settings.json");
+
+    let mut cmd = Command::new(claude);
+    cmd.args(["-p", "Run the command I need, then report.", "--settings"])
+        .arg(&settings_path)
+        .args([
+            "--output-format",
+            "stream-json",
+            "--verbose",
+            // Without it `-p` mode refuses many commands by itself, and the test would not prove
+            // that our hook did the blocking.
+            "--dangerously-skip-permissions",
+        ])
+        .current_dir(&sandbox.work)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &sandbox.home)
+        .env("TMPDIR", &sandbox.tmp)
+        .env("SHELL", "/bin/bash")
+        .env("LANG", "C.UTF-8")
+        .env("ANTHROPIC_BASE_URL", server.base_url())
+        .env("ANTHROPIC_API_KEY", "dummy")
+        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+        .env("DISABLE_TELEMETRY", "1")
+        .env("DISABLE_ERROR_REPORTING", "1")
+        .env("DISABLE_AUTOUPDATER", "1");
+    if running_as_root() {
+        // As root, --dangerously-skip-permissions is refused unless the process says it is in a
+        // sandbox.
+        cmd.env("IS_SANDBOX", "1");
+    }
+    let output = harness::run_bounded(&mut cmd, harness::CHILD_TIMEOUT);
+    let requests = server.requests();
+    drop(server);
+    ClaudeRun { output, requests }
+}
+
+fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(1).map(|uid| uid == "0"))
+        })
+        .unwrap_or_else(|| {
+            Command::new("id")
+                .arg("-u")
+                .output()
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        })
+}
+
+/// The scripted model. A request offering the `Bash` tool with no assistant turn yet gets the
+/// tool call; every other messages request (the follow-up, or any side query Claude Code makes)
+/// gets a final text answer.
+fn responder(command: String) -> impl Fn(&Request) -> Response + Send + Sync + 'static {
+    move |req| {
+        let path = req.path();
+        if req.method == "POST" && path == "/v1/messages/count_tokens" {
+            return Response::json(200, &json!({"input_tokens": 10}));
+        }
+        if req.method != "POST" || path != "/v1/messages" {
+            return Response::json(
+                404,
+                &json!({"type": "error", "error": {"type": "not_found_error", "message": "not found in the e2e mock"}}),
+            );
+        }
+        let Some(body) = req.json() else {
+            return Response::json(
+                400,
+                &json!({"type": "error", "error": {"type": "invalid_request_error", "message": "body is not JSON"}}),
+            );
+        };
+        let model = body["model"].as_str().unwrap_or("claude-e2e").to_owned();
+        let stream = body["stream"].as_bool().unwrap_or(false);
+        let offers_bash = body["tools"]
+            .as_array()
+            .is_some_and(|tools| tools.iter().any(|t| t["name"] == "Bash"));
+        let assistant_turns = body["messages"].as_array().map_or(0, |msgs| {
+            msgs.iter().filter(|m| m["role"] == "assistant").count()
+        });
+        let block = if offers_bash && assistant_turns == 0 {
+            json!({
+                "type": "tool_use", "id": TOOL_USE_ID, "name": "Bash",
+                "input": {"command": command, "description": "e2e command"}
+            })
+        } else {
+            json!({"type": "text", "text": FINAL_TEXT})
+        };
+        if stream {
+            stream_message(&model, &block)
+        } else {
+            let stop = if block["type"] == "tool_use" { "tool_use" } else { "end_turn" };
+            Response::json(
+                200,
+                &json!({
+                    "id": "msg_e2e", "type": "message", "role": "assistant", "model": model,
+                    "content": [block], "stop_reason": stop, "stop_sequence": null,
+                    "usage": {"input_tokens": 10, "output_tokens": 5}
+                }),
+            )
+        }
+    }
+}
+
+fn stream_message(model: &str, block: &Value) -> Response {
+    let is_tool = block["type"] == "tool_use";
+    let (start_block, delta) = if is_tool {
+        (
+            json!({"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}),
+            json!({"type": "input_json_delta", "partial_json": block["input"].to_string()}),
+        )
+    } else {
+        (
+            json!({"type": "text", "text": ""}),
+            json!({"type": "text_delta", "text": block["text"]}),
+        )
+    };
+    Response::sse(&[
+        (
+            "message_start",
+            json!({"type": "message_start", "message": {
+                "id": "msg_e2e", "type": "message", "role": "assistant", "model": model,
+                "content": [], "stop_reason": null, "stop_sequence": null,
+                "usage": {"input_tokens": 10, "output_tokens": 1}
+            }}),
+        ),
+        ("content_block_start", json!({"type": "content_block_start", "index": 0, "content_block": start_block})),
+        ("content_block_delta", json!({"type": "content_block_delta", "index": 0, "delta": delta})),
+        ("content_block_stop", json!({"type": "content_block_stop", "index": 0})),
+        (
+            "message_delta",
+            json!({"type": "message_delta",
+                   "delta": {"stop_reason": if is_tool { "tool_use" } else { "end_turn" }, "stop_sequence": null},
+                   "usage": {"output_tokens": 5}}),
+        ),
+        ("message_stop", json!({"type": "message_stop"})),
+    ])
+}

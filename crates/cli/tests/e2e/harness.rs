@@ -1,0 +1,309 @@
+//! Shared plumbing: finding the installed runtimes (or skipping), temporary sandboxes, running a
+//! child process with a hard time limit, and asking our hook directly for its verdict.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+/// A runtime that has not finished by then is killed (with its whole process group).
+pub const CHILD_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub fn repo_root() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    root.canonicalize().unwrap_or(root)
+}
+
+/// Our binary, built by cargo for this test target.
+pub fn aethelgard_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_aethelgard"))
+}
+
+/// True when a missing runtime must fail the test instead of skipping it.
+fn e2e_required() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty())
+        || std::env::var("AETHELGARD_E2E").is_ok_and(|v| v == "1")
+}
+
+/// The installed runtime `<repo>/.e2e/node_modules/.bin/<name>`.
+///
+/// When it is missing: panics if `CI` is set or `AETHELGARD_E2E=1`; otherwise prints a loud
+/// SKIPPED line to stderr and returns `None`, and the caller returns without asserting anything.
+pub fn runtime(name: &str, test: &str) -> Option<PathBuf> {
+    let bin = repo_root().join(".e2e/node_modules/.bin").join(name);
+    if bin.is_file() {
+        return Some(bin);
+    }
+    let msg = format!(
+        "the real `{name}` runtime is not installed (no {}); run `bash scripts/install-e2e.sh` from the repository root",
+        bin.display()
+    );
+    if e2e_required() {
+        panic!("{test}: {msg}. (Required because CI or AETHELGARD_E2E=1 is set.)");
+    }
+    eprintln!();
+    eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+    eprintln!("!!! SKIPPED: {test}: {msg}");
+    eprintln!("!!! This test did NOT run. Set AETHELGARD_E2E=1 to make a missing runtime fail.");
+    eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+    eprintln!();
+    None
+}
+
+/// A fresh directory under the system temp dir, removed on drop (kept when
+/// `AETHELGARD_E2E_KEEP=1`, for debugging).
+pub struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    pub fn new(label: &str) -> Self {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let path = std::env::temp_dir().join(format!(
+            "aethelgard-e2e-{label}-{}-{}-{nanos}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&path).expect("create temp dir");
+        // Canonical, so it compares equal to the cwd the runtimes report.
+        let path = path.canonicalize().expect("canonicalize temp dir");
+        Self { path }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if std::env::var("AETHELGARD_E2E_KEEP").is_ok_and(|v| v == "1") {
+            eprintln!("AETHELGARD_E2E_KEEP=1: keeping {}", self.path.display());
+            return;
+        }
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// The directories of one run: a workspace, a victim directory *outside* it (a sibling), a HOME,
+/// and a TMPDIR, all inside one temp dir.
+pub struct Sandbox {
+    _root: TempDir,
+    pub root: PathBuf,
+    pub work: PathBuf,
+    pub victim: PathBuf,
+    pub victim_file: PathBuf,
+    pub home: PathBuf,
+    pub tmp: PathBuf,
+}
+
+impl Sandbox {
+    pub fn new(label: &str) -> Self {
+        let root_dir = TempDir::new(label);
+        let root = root_dir.path().to_path_buf();
+        let work = root.join("work");
+        let victim = root.join("victim");
+        let home = root.join("home");
+        let tmp = root.join("tmp");
+        for d in [&work, &victim, &home, &tmp] {
+            std::fs::create_dir_all(d).expect("create sandbox dir");
+        }
+        std::fs::write(work.join("README.md"), "# e2e workspace\n").expect("write README");
+        let victim_file = victim.join("precious.txt");
+        std::fs::write(&victim_file, "do not delete\n").expect("write victim file");
+        Self {
+            _root: root_dir,
+            root,
+            work,
+            victim,
+            victim_file,
+            home,
+            tmp,
+        }
+    }
+}
+
+/// What a bounded child run produced.
+pub struct RunOutput {
+    pub status: Option<ExitStatus>,
+    pub timed_out: bool,
+    pub elapsed: Duration,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl RunOutput {
+    pub fn describe(&self) -> String {
+        format!(
+            "status: {:?}, timed out: {}, elapsed: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.status,
+            self.timed_out,
+            self.elapsed,
+            tail(&self.stdout, 8000),
+            tail(&self.stderr, 8000)
+        )
+    }
+}
+
+fn tail(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut start = s.len() - max;
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    s.get(start..).unwrap_or(s)
+}
+
+/// Runs `cmd` (stdin from /dev/null) in a process group of its own; after `timeout` the whole
+/// group is killed. Any process left in the group when the child exits is killed too.
+pub fn run_bounded(cmd: &mut Command, timeout: Duration) -> RunOutput {
+    use std::os::unix::process::CommandExt;
+
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let start = Instant::now();
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("failed to start {:?}: {e}", cmd.get_program()));
+    let pgid = child.id();
+    let mut out = child.stdout.take().expect("stdout pipe");
+    let mut err = child.stderr.take().expect("stderr pipe");
+    let out_thread = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out.read_to_end(&mut v);
+        v
+    });
+    let err_thread = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err.read_to_end(&mut v);
+        v
+    });
+
+    let mut timed_out = false;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if start.elapsed() >= timeout => {
+                timed_out = true;
+                kill_group(pgid);
+                let _ = child.kill();
+                break child.wait().ok();
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(_) => break None,
+        }
+    };
+    // Stragglers (a shell the agent started, a native child of a node wrapper) would keep the
+    // pipes open; they belong to the group we created.
+    kill_group(pgid);
+    let elapsed = start.elapsed();
+    let stdout = String::from_utf8_lossy(&out_thread.join().unwrap_or_default()).into_owned();
+    let stderr = String::from_utf8_lossy(&err_thread.join().unwrap_or_default()).into_owned();
+    RunOutput {
+        status,
+        timed_out,
+        elapsed,
+        stdout,
+        stderr,
+    }
+}
+
+fn kill_group(pgid: u32) {
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{pgid}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// Quotes `s` for a POSIX shell when it needs it.
+pub fn shell_quote(s: &str) -> String {
+    let safe = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c));
+    if safe {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// The hook command line the runtimes are configured with.
+pub fn hook_command(runtime: &str) -> String {
+    format!(
+        "{} hook {runtime} --no-audit",
+        shell_quote(&aethelgard_bin().to_string_lossy())
+    )
+}
+
+/// Our hook's verdict for `payload`, run directly (not through a runtime):
+/// `(permissionDecision, permissionDecisionReason)`, or `None` when it printed nothing (allow).
+pub fn direct_hook_verdict(runtime: &str, payload: &Value) -> Option<(String, String)> {
+    let mut child = Command::new(aethelgard_bin())
+        .args(["hook", runtime, "--no-audit"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run aethelgard hook");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(payload.to_string().as_bytes())
+        .expect("write hook payload");
+    let out = child.wait_with_output().expect("wait for aethelgard hook");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "`aethelgard hook {runtime} --no-audit` exited {:?}; stdout: {stdout}; stderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if stdout.trim().is_empty() {
+        return None;
+    }
+    let v: Value = serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("hook printed non-JSON ({e}): {stdout}"));
+    let hso = &v["hookSpecificOutput"];
+    Some((
+        hso["permissionDecision"].as_str().unwrap_or_default().to_owned(),
+        hso["permissionDecisionReason"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    ))
+}
+
+/// Flattens a tool result / function call output (a string, an array of text parts, or an
+/// object with `content`) to its text.
+pub fn flatten_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| match i {
+                Value::String(s) => s.clone(),
+                Value::Object(_) => i["text"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| flatten_text(&i["content"])),
+                _ => String::new(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Value::Object(_) => flatten_text(&v["content"]),
+        _ => String::new(),
+    }
+}

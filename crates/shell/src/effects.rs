@@ -1,0 +1,284 @@
+//! What commands touch: files read and written, hosts contacted. Knowledge of common programs'
+//! arguments lives here, in one table, so rules can speak of paths and hosts rather than of each
+//! program's syntax.
+
+use crate::analysis::{Access, Analysis, Arg, Command};
+use crate::paths::normalize;
+
+/// Whether `flag` is among `args` (before `--`). `-r` also matches bundled short options
+/// (`-rf`, `-fr`); `--force` also matches `--force=value`.
+pub(crate) fn has_flag(args: &[Arg], flag: &str) -> bool {
+    let long = flag.starts_with("--");
+    let short = flag.strip_prefix('-').filter(|f| !long && f.chars().count() == 1);
+    for arg in args {
+        let value = arg.value.as_str();
+        if value == "--" {
+            break;
+        }
+        if value == flag {
+            return true;
+        }
+        if long {
+            if value.strip_prefix(flag).is_some_and(|rest| rest.starts_with('=')) {
+                return true;
+            }
+        } else if let Some(letter) = short {
+            if let Some(bundle) = value.strip_prefix('-') {
+                if !bundle.starts_with('-') && bundle.chars().all(|c| c.is_ascii_alphabetic()) && bundle.contains(letter) {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// Operands: arguments that are not options (everything after `--` counts).
+fn operands(args: &[Arg]) -> Vec<&Arg> {
+    let mut out = Vec::new();
+    let mut options_done = false;
+    for arg in args {
+        if !options_done && arg.value == "--" {
+            options_done = true;
+            continue;
+        }
+        if options_done || !arg.value.starts_with('-') || arg.value == "-" {
+            out.push(arg);
+        }
+    }
+    out
+}
+
+/// Programs that delete or modify every operand.
+const WRITES_ALL: &[&str] = &["rm", "rmdir", "shred", "unlink", "touch", "mkdir", "truncate", "mv", "tee", "srm", "wipe"];
+/// Programs whose first operand is a mode or owner and the rest are written.
+const WRITES_AFTER_FIRST: &[&str] = &["chmod", "chown", "chgrp", "chattr", "setfacl"];
+/// Programs that write their last operand and read the others.
+const WRITES_LAST: &[&str] = &["cp", "install", "ln", "rsync", "scp"];
+/// Programs that read every operand.
+const READS_ALL: &[&str] = &[
+    "cat", "tac", "less", "more", "head", "tail", "nl", "od", "xxd", "hexdump", "strings", "base64", "base32",
+    "md5sum", "sha1sum", "sha256sum", "sha512sum", "wc", "sort", "uniq", "diff", "cmp", "file", "stat", "bat",
+    "source", ".", "gpg", "openssl", "zip", "7z", "vim", "vi", "nano", "emacs", "view", "jq", "yq", "cut", "paste",
+    "column", "iconv", "dos2unix", "sqlite3",
+];
+
+fn resolve(arg: &Arg, command: &Command, home: &str) -> Arg {
+    if arg.dynamic {
+        return arg.clone();
+    }
+    let value = arg.value.as_str();
+    if value.starts_with('/') || value.starts_with('~') {
+        return Arg::literal(normalize(value, "/", home));
+    }
+    match &command.cwd {
+        Some(cwd) => Arg::literal(normalize(value, cwd, home)),
+        None => Arg { value: arg.value.clone(), dynamic: true },
+    }
+}
+
+/// Whether an operand of an arbitrary program looks like a path (so reading it is judged).
+fn looks_like_path(value: &str) -> bool {
+    !value.contains("://")
+        && (value.starts_with('/')
+            || value.starts_with('~')
+            || value.starts_with("./")
+            || value.starts_with("../")
+            || value.contains('/')
+            || (value.starts_with('.') && value.len() > 1 && value != ".."))
+}
+
+pub(crate) fn file_accesses(analysis: &Analysis) -> Vec<(Arg, Access)> {
+    let mut out: Vec<(Arg, Access)> = analysis.redirects.iter().map(|r| (r.target.clone(), r.access)).collect();
+    // The home directory is only needed to expand `~`; words were expanded already, so any `~`
+    // left here was quoted and is literal. Use an impossible home to keep it literal.
+    let home = "/nonexistent-home";
+    for command in &analysis.commands {
+        let program = command.program.as_str();
+        let operands = operands(&command.args);
+        let mut push = |arg: &Arg, access: Access| out.push((resolve(arg, command, home), access));
+        if WRITES_ALL.contains(&program) {
+            for arg in &operands {
+                push(arg, Access::Write);
+            }
+        } else if WRITES_AFTER_FIRST.contains(&program) {
+            let skip = usize::from(!command.args.iter().any(|a| a.value.starts_with("--reference")));
+            for arg in operands.iter().skip(skip) {
+                push(arg, Access::Write);
+            }
+        } else if WRITES_LAST.contains(&program) {
+            if let Some((last, sources)) = operands.split_last() {
+                // `scp`/`rsync` remote operands (`host:path`) are not local files.
+                if !is_remote(&last.value) {
+                    push(last, Access::Write);
+                }
+                for arg in sources.iter().filter(|a| !is_remote(&a.value)) {
+                    push(arg, Access::Read);
+                }
+            }
+        } else if program == "dd" {
+            for arg in &command.args {
+                if let Some(path) = arg.value.strip_prefix("of=") {
+                    push(&Arg { value: path.to_owned(), dynamic: arg.dynamic }, Access::Write);
+                } else if let Some(path) = arg.value.strip_prefix("if=") {
+                    push(&Arg { value: path.to_owned(), dynamic: arg.dynamic }, Access::Read);
+                }
+            }
+        } else if program == "sed" || program == "perl" {
+            if command.args.iter().any(|a| a.value == "-i" || a.value.starts_with("-i") || a.value.starts_with("--in-place")) {
+                let script_given = command.args.iter().any(|a| a.value == "-e" || a.value == "-f");
+                for arg in operands.iter().skip(usize::from(!script_given)) {
+                    push(arg, Access::Write);
+                }
+            }
+        } else if program == "find" {
+            if command.args.iter().any(|a| a.value == "-delete") {
+                for root in crate::wrappers::find_roots(&command.args) {
+                    push(&root, Access::Write);
+                }
+            }
+        } else if READS_ALL.contains(&program) {
+            for arg in &operands {
+                push(arg, Access::Read);
+            }
+        }
+        // Output files named by options.
+        for pair in command.args.windows(2) {
+            if let [flag, value] = pair {
+                let writes = match program {
+                    "curl" => matches!(flag.value.as_str(), "-o" | "--output"),
+                    "wget" => matches!(flag.value.as_str(), "-O" | "--output-document"),
+                    "tar" | "unzip" => matches!(flag.value.as_str(), "-C" | "--directory" | "-d"),
+                    _ => false,
+                };
+                if writes && value.value != "-" {
+                    push(value, Access::Write);
+                }
+            }
+        }
+        // Anything else that looks like a path (or is `@file` data for curl) may be read.
+        for arg in &command.args {
+            let value = arg.value.strip_prefix('@').unwrap_or(&arg.value);
+            let value = value.split_once('=').filter(|(k, _)| k.starts_with('-')).map_or(value, |(_, v)| v);
+            if looks_like_path(value) {
+                push(&Arg { value: value.to_owned(), dynamic: arg.dynamic }, Access::Read);
+            }
+        }
+    }
+    out.sort_by(|a, b| (&a.0.value, a.1).cmp(&(&b.0.value, b.1)));
+    out.dedup();
+    out
+}
+
+fn is_remote(value: &str) -> bool {
+    match value.split_once(':') {
+        Some((host, _)) => !host.is_empty() && !host.contains('/'),
+        None => false,
+    }
+}
+
+/// The host of a URL (`scheme://[user@]host[:port]/...`).
+fn url_host(value: &str) -> Option<&str> {
+    let (_, rest) = value.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit('@').next()?;
+    host_only(host_port)
+}
+
+fn host_only(host_port: &str) -> Option<&str> {
+    if let Some(v6) = host_port.strip_prefix('[') {
+        return v6.split(']').next().filter(|h| !h.is_empty());
+    }
+    // A bare IPv6 address has several colons and no port.
+    if host_port.matches(':').count() > 1 {
+        return Some(host_port);
+    }
+    host_port.split(':').next().filter(|h| !h.is_empty())
+}
+
+/// `/dev/tcp/HOST/PORT` and `/dev/udp/HOST/PORT`.
+fn dev_tcp_host(value: &str) -> Option<&str> {
+    let rest = value.strip_prefix("/dev/tcp/").or_else(|| value.strip_prefix("/dev/udp/"))?;
+    rest.split('/').next().filter(|h| !h.is_empty())
+}
+
+const NETCATS: &[&str] = &["nc", "ncat", "netcat", "telnet", "nc.traditional", "nc.openbsd"];
+const FETCHERS: &[&str] = &["curl", "wget", "http", "https", "xh", "fetch", "aria2c", "lynx", "links", "w3m"];
+const REMOTE_SHELLS: &[&str] = &["ssh", "scp", "sftp", "rsync", "mosh"];
+
+pub(crate) fn hosts(analysis: &Analysis) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |host: &str| {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        if !host.is_empty() && !host.contains(Arg::DYNAMIC) && !out.contains(&host) {
+            out.push(host);
+        }
+    };
+    for redirect in &analysis.redirects {
+        if let Some(host) = dev_tcp_host(&redirect.target.value) {
+            push(host);
+        }
+    }
+    for command in &analysis.commands {
+        let program = command.program.as_str();
+        for arg in &command.args {
+            let value = arg.value.as_str();
+            if let Some(host) = url_host(value) {
+                push(host);
+            }
+            if let Some(host) = dev_tcp_host(value) {
+                push(host);
+            }
+            // socat addresses: TCP:host:port, TCP4-CONNECT:host:port, OPENSSL:host:port.
+            if program == "socat" {
+                let mut parts = value.split(':');
+                if let (Some(kind), Some(host)) = (parts.next(), parts.next()) {
+                    let kind = kind.to_ascii_lowercase();
+                    if kind.starts_with("tcp") || kind.starts_with("udp") || kind.starts_with("openssl") {
+                        push(host);
+                    }
+                }
+            }
+        }
+        let operands = operands(&command.args);
+        if NETCATS.contains(&program) {
+            if let Some(host) = operands.iter().find(|a| !a.value.chars().all(|c| c.is_ascii_digit())) {
+                push(&host.value);
+            }
+        } else if FETCHERS.contains(&program) {
+            for arg in operands.iter().filter(|a| !a.value.contains("://")) {
+                let candidate = arg.value.split('/').next().unwrap_or("");
+                if candidate.contains('.') || candidate.contains(':') {
+                    if let Some(host) = host_only(candidate) {
+                        push(host);
+                    }
+                }
+            }
+        } else if REMOTE_SHELLS.contains(&program) {
+            for arg in &operands {
+                let value = arg.value.as_str();
+                let host_part = value.split_once(':').map_or(value, |(h, _)| h);
+                let host = host_part.rsplit('@').next().unwrap_or(host_part);
+                if program == "ssh" || value.contains(':') || value.contains('@') {
+                    if !host.is_empty() && !host.starts_with('/') && !host.starts_with('.') {
+                        push(host);
+                    }
+                    if program == "ssh" {
+                        break;
+                    }
+                }
+            }
+        }
+        // git remotes written scp-style: git@github.com:org/repo.git
+        if program == "git" {
+            for arg in &operands {
+                if let Some((user_host, _)) = arg.value.split_once(':') {
+                    if let Some((_, host)) = user_host.split_once('@') {
+                        push(host);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
