@@ -1,1 +1,32 @@
-pub fn x(){}
+#![doc = include_str!("../README.md")]
+
+mod catalog;
+mod error;
+mod file;
+pub mod import;
+
+pub use catalog::{ArgAccess, Catalog, ToolEntry, BUILTIN_CATALOGS};
+pub use error::PolicyError;
+pub use file::{
+    ArgMatcher, CatalogSection, Decision, Example, ExampleCall, ExampleContext, FailMode, FilesystemAccess, FilesystemSection, PathAccess, PrefixToken,
+    PolicyFile, Rule, ShellCondition, Targets,
+};
+
+/// The built-in default policy (`data/policy/default.toml`).
+pub const DEFAULT_POLICY: &str = include_str!("../../../data/policy/default.toml");
+
+/// Parses and validates a policy file's text. Relative catalog files resolve against `base_dir`.
+pub fn parse(text: &str, origin: &str, base_dir: Option<&std::path::Path>) -> Result<(PolicyFile, Catalog), PolicyError> {
+    let file = file::parse(text, origin)?;
+    let catalog = Catalog::for_policy(&file, base_dir)?;
+    Ok((file, catalog))
+}
+
+/// The built-in default policy, parsed.
+pub fn default_policy() -> Result<(PolicyFile, Catalog), PolicyError> {
+    parse(DEFAULT_POLICY, "built-in default policy", None)
+}
+
+#[cfg(test)]
+#[path = "lib_tests.rs"]
+mod tests;

@@ -1,1 +1,34 @@
-pub fn x(){}
+//! Layer 3, the Safety Router: every tool call is judged here before it runs.
+//!
+//! Stage 1 judges a call against the compiled policy in microseconds: the call's facts are
+//! extracted once (its tool's catalog entry, the shell commands it would run as the `shell` crate
+//! resolves them, the files it reads and writes, the hosts it contacts), then only the rules that
+//! can apply are tried (shell rules are indexed by program name, so `git status` never meets the
+//! `rm` rules), and the filesystem table is consulted for every path. The strictest decision
+//! wins; what the shell analyser could not resolve escalates. Stage 2, a learned classifier behind
+//! the [`Classifier`] trait, sees only the calls stage 1 leaves undecided.
+//!
+//! The router never panics on a call and never lets an internal error through silently: on an
+//! error the decision is the policy's fail mode (block, unless the policy says `fail_mode = "open"`).
+//!
+//! What it is not: it does no I/O of its own (the hook, the CLI and the daemon own stdin, files
+//! and sockets) and it does not record anything (the audit layer does).
+
+mod compiled;
+mod error;
+mod examples;
+mod facts;
+mod filesystem;
+mod router;
+mod stage1;
+mod stage2;
+
+pub use error::RouterError;
+pub use facts::Environment;
+pub use router::{fail_decision, Examples, Router};
+pub use stage1::Verdict;
+pub use stage2::{Classifier, ClassifierError, Stage2Verdict};
+
+#[cfg(test)]
+#[path = "lib_tests.rs"]
+mod tests;

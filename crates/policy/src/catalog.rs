@@ -1,0 +1,150 @@
+//! Tool catalogs: what each tool is, what it can do (risk tags), and where in its arguments the
+//! router finds a shell command, file paths, URLs or a patch.
+
+use crate::error::PolicyError;
+use crate::file::PolicyFile;
+use aethelgard_protocol::RiskTag;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+/// The catalogs that ship with Aethelgard, by name.
+pub const BUILTIN_CATALOGS: &[(&str, &str)] = &[
+    ("codex", include_str!("../../../data/catalogs/codex.jsonl")),
+    ("claude", include_str!("../../../data/catalogs/claude.jsonl")),
+    ("openclaw", include_str!("../../../data/catalogs/openclaw.jsonl")),
+];
+
+/// Access a path argument needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ArgAccess {
+    Read,
+    Write,
+}
+
+/// One tool: a line of a catalog file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ToolEntry {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub risk: Vec<RiskTag>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_schema: Option<serde_json::Value>,
+    /// JSON pointers to a shell command (string or argv array); the first present is used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shell: Vec<String>,
+    /// JSON pointers to file paths, with the access each needs.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub paths: BTreeMap<String, ArgAccess>,
+    /// JSON pointers to URLs or hosts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub urls: Vec<String>,
+    /// JSON pointers to an `apply_patch` body whose file headers name the paths written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub patch: Vec<String>,
+}
+
+impl ToolEntry {
+    /// Whether the tool carries any dangerous tag (exec, spawn, credential, destructive, payment).
+    pub fn is_dangerous(&self) -> bool {
+        self.risk.iter().any(|tag| tag.is_dangerous())
+    }
+}
+
+/// All tools a policy knows, by name. Later catalogs override earlier ones for the same name.
+#[derive(Clone, Debug, Default)]
+pub struct Catalog {
+    tools: Vec<ToolEntry>,
+    by_name: HashMap<String, usize>,
+}
+
+impl Catalog {
+    /// Parses catalog JSONL. Blank lines and `#` comments are skipped.
+    pub fn parse_jsonl(text: &str, origin: &str) -> Result<Vec<ToolEntry>, PolicyError> {
+        let mut tools = Vec::new();
+        for (index, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let tool: ToolEntry = serde_json::from_str(line).map_err(|e| PolicyError::Catalog {
+                origin: origin.to_owned(),
+                line: index + 1,
+                message: format!("expected a tool object {{\"name\", \"description\", \"risk\": [...]}}: {e}"),
+            })?;
+            for pointer in tool.shell.iter().chain(tool.paths.keys()).chain(&tool.urls).chain(&tool.patch) {
+                if !pointer.starts_with('/') {
+                    return Err(PolicyError::Catalog {
+                        origin: origin.to_owned(),
+                        line: index + 1,
+                        message: format!("pointer `{pointer}` of tool `{}` must start with `/`", tool.name),
+                    });
+                }
+            }
+            tools.push(tool);
+        }
+        Ok(tools)
+    }
+
+    /// A built-in catalog by name.
+    pub fn builtin(name: &str) -> Result<Vec<ToolEntry>, PolicyError> {
+        let (_, text) = BUILTIN_CATALOGS.iter().find(|(n, _)| *n == name).ok_or_else(|| PolicyError::Invalid {
+            origin: "catalog".to_owned(),
+            message: format!("unknown built-in catalog `{name}`; expected one of codex, claude, openclaw"),
+        })?;
+        Self::parse_jsonl(text, &format!("builtin:{name}"))
+    }
+
+    /// The catalog a policy file declares.
+    pub fn for_policy(file: &PolicyFile, base_dir: Option<&Path>) -> Result<Self, PolicyError> {
+        let mut catalog = Self::default();
+        for name in &file.catalog.builtin {
+            catalog.extend(Self::builtin(name)?);
+        }
+        for relative in &file.catalog.files {
+            let path = base_dir.map_or_else(|| Path::new(relative).to_path_buf(), |dir| dir.join(relative));
+            let text = std::fs::read_to_string(&path)
+                .map_err(|source| PolicyError::Read { path: path.display().to_string(), source })?;
+            catalog.extend(Self::parse_jsonl(&text, &path.display().to_string())?);
+        }
+        catalog.extend(file.catalog.tools.iter().cloned());
+        Ok(catalog)
+    }
+
+    pub fn extend(&mut self, tools: impl IntoIterator<Item = ToolEntry>) {
+        for tool in tools {
+            match self.by_name.get(&tool.name) {
+                Some(&index) => {
+                    if let Some(slot) = self.tools.get_mut(index) {
+                        *slot = tool;
+                    }
+                }
+                None => {
+                    self.by_name.insert(tool.name.clone(), self.tools.len());
+                    self.tools.push(tool);
+                }
+            }
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&ToolEntry> {
+        self.by_name.get(name).and_then(|&index| self.tools.get(index))
+    }
+
+    pub fn tools(&self) -> &[ToolEntry] {
+        &self.tools
+    }
+
+    pub fn len(&self) -> usize {
+        self.tools.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tools.is_empty()
+    }
+}

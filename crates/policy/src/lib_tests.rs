@@ -1,0 +1,105 @@
+use super::*;
+
+#[test]
+fn default_policy_parses_with_its_catalogs() {
+    let (file, catalog) = default_policy().unwrap();
+    assert!(file.rules.len() > 25);
+    for name in ["Bash", "exec_command", "apply_patch", "exec", "sessions_spawn", "WebFetch"] {
+        assert!(catalog.get(name).is_some(), "built-in catalogs lack `{name}`");
+    }
+}
+
+#[test]
+fn syntax_errors_name_the_file() {
+    let error = parse("version = 1\n[[rules]]\nid = 3", "team.toml", None).unwrap_err().to_string();
+    assert!(error.starts_with("`team.toml` is not a valid policy file"), "{error}");
+}
+
+#[test]
+fn duplicate_ids_and_empty_reasons_are_rejected() {
+    let dup = r#"
+[[rules]]
+id = "a"
+decision = "block"
+reason = "x"
+tool = ["x"]
+[[rules]]
+id = "a"
+decision = "block"
+reason = "y"
+tool = ["y"]
+"#;
+    assert!(parse(dup, "p", None).unwrap_err().to_string().contains("rule `a`: the id is used by another rule"));
+    let empty = "[[rules]]\nid = \"b\"\ndecision = \"block\"\nreason = \" \"\ntool = [\"x\"]\n";
+    assert!(parse(empty, "p", None).unwrap_err().to_string().contains("`reason` is empty"));
+}
+
+#[test]
+fn a_rule_without_conditions_is_rejected() {
+    let text = "[[rules]]\nid = \"all\"\ndecision = \"block\"\nreason = \"x\"\n";
+    assert!(parse(text, "p", None).unwrap_err().to_string().contains("no condition"));
+}
+
+#[test]
+fn bad_regex_is_named() {
+    let text = "[[rules]]\nid = \"r\"\ndecision = \"block\"\nreason = \"x\"\n[rules.shell]\nprogram = [\"x\"]\nargs_regex = \"(\"\n";
+    let error = parse(text, "p", None).unwrap_err().to_string();
+    assert!(error.contains("rule `r`") && error.contains("regex `(` is invalid"), "{error}");
+}
+
+#[test]
+fn catalog_errors_name_the_line() {
+    let error = Catalog::parse_jsonl("{\"name\":\"a\"}\nnot json\n", "tools.jsonl").unwrap_err().to_string();
+    assert!(error.starts_with("catalog `tools.jsonl` line 2"), "{error}");
+}
+
+#[test]
+fn codex_rules_import_prefix_and_network_rules() {
+    let text = r#"
+# team rules
+prefix_rule(
+    pattern = ["git", ["push", "reset"]],
+    decision = "forbidden",
+    justification = "Use a PR instead.",
+    match = [["git", "push", "origin"], "git reset --hard"],
+    not_match = ["git status"],
+)
+network_rule(host = "evil.example", protocol = "https", decision = "deny", justification = "exfil")
+host_executable(name = "git", paths = ["/usr/bin/git"])
+"#;
+    let rules = import::codex_rules(text, "default.rules").unwrap();
+    assert_eq!(rules.len(), 2);
+    let shell = rules[0].shell.as_ref().unwrap();
+    assert_eq!(shell.program, ["git"]);
+    assert_eq!(shell.prefix[0].alternatives(), ["push", "reset"]);
+    assert_eq!(rules[0].decision, Decision::Block);
+    assert_eq!(rules[0].matches.len(), 2);
+    assert_eq!(rules[1].hosts, ["evil.example"]);
+    let error = import::codex_rules("prefix_rule(pattern = [\"x\"], decision = \"maybe\")", "r.rules").unwrap_err().to_string();
+    assert!(error.contains("r.rules` line 1") && error.contains("decision `maybe`"), "{error}");
+}
+
+#[test]
+fn claude_permissions_import() {
+    let settings = r#"{"permissions":{"allow":["Bash(npm run test:*)","Read(./src/**)"],
+        "ask":["Bash(git push:*)"],"deny":["Read(./.env)","WebFetch(domain:evil.example)","Bash","mcp__github"]}}"#;
+    let rules = import::claude_permissions(settings, "settings.json").unwrap();
+    assert_eq!(rules.len(), 7);
+    let env_rule = rules.iter().find(|r| r.paths == ["./.env"]).unwrap();
+    assert_eq!(env_rule.decision, Decision::Block);
+    assert!(rules.iter().any(|r| r.tool == ["mcp__github__*"]));
+    let npm = rules.iter().find(|r| r.decision == Decision::Allow && r.shell.is_some()).unwrap();
+    assert_eq!(npm.shell.as_ref().unwrap().program, ["npm"]);
+    assert!(import::claude_rule("Bash(npm", Decision::Block).is_err());
+    // Imported rules render as TOML that parses back as a policy.
+    let toml = import::to_toml(&rules).unwrap();
+    let (file, _) = parse(&format!("version = 1\n{toml}"), "imported", None).unwrap();
+    assert_eq!(file.rules.len(), 7);
+}
+
+#[test]
+fn examples_under_the_shell_table_get_a_hint() {
+    let text = "[[rules]]\nid = \"r\"\ndecision = \"block\"\nreason = \"x\"\n[rules.shell]\nprogram = [\"x\"]\nmatch = [\"x\"]\n";
+    let error = parse(text, "p", None).unwrap_err().to_string();
+    assert!(error.contains("put `match` and `not_match` above it"), "{error}");
+}

@@ -1,0 +1,219 @@
+//! The filesystem table: path → deny / read / write, where the most specific entry wins.
+//!
+//! "Most specific" is decided in this order: an entry that matches the path itself beats one that
+//! only covers an ancestor directory (so `**/.env = deny` beats `. = write` for the workspace's
+//! `.env`); then the entry with more literal path components (workspace and home count with
+//! their own depth, so `~/.ssh` beats `~`); then the stricter access.
+//!
+//! Entries are anchored three ways, so one compiled table serves every workspace: relative entries
+//! are matched against the path relative to the call's workspace, `~` entries against the path
+//! relative to the home, and absolute and `**/` entries against the absolute path.
+
+use aethelgard_policy::{FilesystemAccess, FilesystemSection};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Anchor {
+    Absolute,
+    Home,
+    Workspace,
+}
+
+#[derive(Debug)]
+struct Entry {
+    pattern: String,
+    access: FilesystemAccess,
+    #[cfg_attr(not(test), allow(dead_code))]
+    anchor: Anchor,
+    /// Literal score of the pattern itself, without its anchor.
+    score: u32,
+    /// A literal path (no glob characters), for `targets` checks on writable roots.
+    literal: bool,
+}
+
+/// One anchored group of globs: index `2*i` matches entry `i` itself, `2*i+1` its descendants.
+#[derive(Debug)]
+struct Group {
+    set: GlobSet,
+    entries: Vec<usize>,
+    /// Entries whose pattern is the anchor itself (`.` or `~`).
+    roots: Vec<usize>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Filesystem {
+    entries: Vec<Entry>,
+    groups: [Group; 3],
+    pub default: FilesystemAccess,
+}
+
+/// The entry that decides a path's access.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Governing<'a> {
+    pub pattern: &'a str,
+    pub access: FilesystemAccess,
+}
+
+pub(crate) fn glob(pattern: &str) -> Result<globset::Glob, globset::Error> {
+    GlobBuilder::new(pattern).literal_separator(true).backslash_escape(true).build()
+}
+
+/// Splits a pattern into its anchor and the part below it.
+pub(crate) fn anchor(pattern: &str) -> (Anchor, &str) {
+    if pattern == "/" {
+        (Anchor::Absolute, "")
+    } else if pattern == "~" {
+        (Anchor::Home, "")
+    } else if let Some(rest) = pattern.strip_prefix("~/") {
+        (Anchor::Home, rest.trim_end_matches('/'))
+    } else if pattern.starts_with('/') || pattern.starts_with("**") {
+        (Anchor::Absolute, pattern)
+    } else if pattern == "." || pattern == "./" {
+        (Anchor::Workspace, "")
+    } else {
+        (Anchor::Workspace, pattern.strip_prefix("./").unwrap_or(pattern).trim_end_matches('/'))
+    }
+}
+
+fn literal_score(pattern: &str) -> u32 {
+    pattern
+        .split('/')
+        .filter(|c| !c.is_empty())
+        .map(|component| {
+            if component == "**" {
+                0
+            } else if component == "*" {
+                1
+            } else if component.contains(['*', '?', '[', '{']) {
+                2
+            } else {
+                3
+            }
+        })
+        .sum()
+}
+
+fn depth(path: &str) -> u32 {
+    u32::try_from(path.split('/').filter(|c| !c.is_empty()).count()).unwrap_or(u32::MAX)
+}
+
+impl Filesystem {
+    pub(crate) fn compile(section: &FilesystemSection) -> Result<Self, String> {
+        let mut entries = Vec::new();
+        let mut builders = [GlobSetBuilder::new(), GlobSetBuilder::new(), GlobSetBuilder::new()];
+        let mut group_entries: [Vec<usize>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+        let mut roots: [Vec<usize>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+        for (pattern, access) in &section.paths {
+            let (anchor, rest) = anchor(pattern);
+            let index = entries.len();
+            let group = anchor as usize;
+            if rest.is_empty() {
+                if let Some(r) = roots.get_mut(group) {
+                    r.push(index);
+                }
+            } else if let (Some(builder), Some(list)) = (builders.get_mut(group), group_entries.get_mut(group)) {
+                let itself = glob(rest).map_err(|e| format!("filesystem path `{pattern}`: {e}"))?;
+                let below = glob(&format!("{rest}/**")).map_err(|e| format!("filesystem path `{pattern}`: {e}"))?;
+                builder.add(itself);
+                builder.add(below);
+                list.push(index);
+            }
+            entries.push(Entry {
+                pattern: pattern.clone(),
+                access: *access,
+                anchor,
+                score: literal_score(rest),
+                literal: !rest.contains(['*', '?', '[', '{']),
+            });
+        }
+        let mut groups = Vec::new();
+        for ((builder, list), root) in builders.into_iter().zip(group_entries).zip(roots) {
+            let set = builder.build().map_err(|e| format!("filesystem table: {e}"))?;
+            groups.push(Group { set, entries: list, roots: root });
+        }
+        let groups: [Group; 3] = groups.try_into().map_err(|_| "filesystem table: internal group count".to_owned())?;
+        Ok(Self { entries, groups, default: section.default })
+    }
+
+    /// The governing entry for an absolute, normalised path.
+    pub(crate) fn governing(&self, path: &str, workspace: &str, home: &str) -> Governing<'_> {
+        // (matches itself, literal score, strictness) — larger wins.
+        let mut best: Option<((bool, u32, u8), usize)> = None;
+        let consider = |index: usize, itself: bool, anchor_depth: u32, best: &mut Option<((bool, u32, u8), usize)>| {
+            if let Some(entry) = self.entries.get(index) {
+                let strict = match entry.access {
+                    FilesystemAccess::Deny => 2,
+                    FilesystemAccess::Read => 1,
+                    FilesystemAccess::Write => 0,
+                };
+                let key = (itself, anchor_depth * 3 + entry.score, strict);
+                if best.as_ref().is_none_or(|(k, _)| key > *k) {
+                    *best = Some((key, index));
+                }
+            }
+        };
+        for (anchor, base) in [(Anchor::Absolute, "/"), (Anchor::Home, home), (Anchor::Workspace, workspace)] {
+            let Some(group) = self.groups.get(anchor as usize) else { continue };
+            let relative = match anchor {
+                Anchor::Absolute => Some(path),
+                _ => relative_to(path, base),
+            };
+            let Some(relative) = relative else { continue };
+            let anchor_depth = if anchor == Anchor::Absolute { 0 } else { depth(base) };
+            let at_root = if anchor == Anchor::Absolute { path == "/" } else { relative.is_empty() };
+            for &root in &group.roots {
+                consider(root, at_root, anchor_depth, &mut best);
+            }
+            if relative.is_empty() {
+                continue;
+            }
+            for matched in group.set.matches(relative) {
+                if let Some(&index) = group.entries.get(matched / 2) {
+                    consider(index, matched % 2 == 0, anchor_depth, &mut best);
+                }
+            }
+        }
+        match best.and_then(|(_, index)| self.entries.get(index)) {
+            Some(entry) => Governing { pattern: &entry.pattern, access: entry.access },
+            None => Governing { pattern: "(default)", access: self.default },
+        }
+    }
+
+    /// Whether a recursive delete of `path` stays inside a writable area: strictly below the
+    /// workspace or below another writable entry, and not the root of one.
+    pub(crate) fn strictly_inside_writable(&self, path: &str, workspace: &str, home: &str) -> bool {
+        if path == workspace || aethelgard_shell::is_within(workspace, path) {
+            return false;
+        }
+        if self.governing(path, workspace, home).access != FilesystemAccess::Write {
+            return false;
+        }
+        // Not the root of a writable literal entry itself (`rm -rf /tmp`).
+        !self.entries.iter().any(|entry| {
+            entry.access == FilesystemAccess::Write
+                && entry.literal
+                && match anchor(&entry.pattern) {
+                    (Anchor::Absolute, rest) => rest == path,
+                    (Anchor::Home, rest) => aethelgard_shell::normalize(rest, home, home) == path,
+                    (Anchor::Workspace, rest) => aethelgard_shell::normalize(rest, workspace, home) == path,
+                }
+        })
+    }
+
+    #[cfg(test)]
+    pub(crate) fn entry_anchor(&self, pattern: &str) -> Option<Anchor> {
+        self.entries.iter().find(|e| e.pattern == pattern).map(|e| e.anchor)
+    }
+}
+
+/// `path` relative to `base` ("" for `base` itself), if it lies within it.
+pub(crate) fn relative_to<'a>(path: &'a str, base: &str) -> Option<&'a str> {
+    if base == "/" {
+        return Some(path.trim_start_matches('/'));
+    }
+    match path.strip_prefix(base) {
+        Some("") => Some(""),
+        Some(rest) => rest.strip_prefix('/'),
+        None => None,
+    }
+}

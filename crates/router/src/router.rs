@@ -1,0 +1,161 @@
+//! The decision pipeline: stage 1, then stage 2 for what stage 1 leaves undecided, with the
+//! policy's fail mode on any internal error.
+
+use crate::compiled::CompiledPolicy;
+use crate::error::RouterError;
+use crate::facts::Environment;
+use crate::stage1::{self, Verdict};
+use crate::stage2::Classifier;
+use aethelgard_policy::{Catalog, FailMode, PolicyFile};
+use aethelgard_protocol::{Decision, DecisionKind, Stage, ToolCall};
+use std::path::Path;
+use std::time::Instant;
+
+/// A compiled policy, ready to judge calls.
+pub struct Router {
+    pub(crate) policy: CompiledPolicy,
+    env: Environment,
+    classifier: Option<Box<dyn Classifier>>,
+    examples_checked: usize,
+}
+
+impl std::fmt::Debug for Router {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Router")
+            .field("origin", &self.policy.origin)
+            .field("rules", &self.policy.rules.len())
+            .field("classifier", &self.classifier.as_ref().map(|c| c.name().to_owned()))
+            .finish()
+    }
+}
+
+/// Whether to run every rule's examples while loading.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Examples {
+    Check,
+    /// Skip them: only for a policy whose exact text was checked before (the hook caches that).
+    Trust,
+}
+
+impl Router {
+    /// Compiles a parsed policy and checks its examples.
+    pub fn new(file: PolicyFile, catalog: Catalog, origin: &str, env: Environment) -> Result<Self, RouterError> {
+        Self::with_examples(file, catalog, origin, env, Examples::Check)
+    }
+
+    pub fn with_examples(file: PolicyFile, catalog: Catalog, origin: &str, env: Environment, examples: Examples) -> Result<Self, RouterError> {
+        let policy = CompiledPolicy::compile(file, catalog, origin)?;
+        let examples_checked = match examples {
+            Examples::Check => crate::examples::check(&policy)?,
+            Examples::Trust => 0,
+        };
+        Ok(Self { policy, env, classifier: None, examples_checked })
+    }
+
+    /// Loads a policy file from disk (catalog files resolve beside it).
+    pub fn from_path(path: &Path, env: Environment, examples: Examples) -> Result<Self, RouterError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| aethelgard_policy::PolicyError::Read { path: path.display().to_string(), source })?;
+        let origin = path.display().to_string();
+        let (file, catalog) = aethelgard_policy::parse(&text, &origin, path.parent())?;
+        Self::with_examples(file, catalog, &origin, env, examples)
+    }
+
+    /// The built-in default policy.
+    pub fn builtin(env: Environment, examples: Examples) -> Result<Self, RouterError> {
+        let (file, catalog) = aethelgard_policy::default_policy()?;
+        Self::with_examples(file, catalog, "built-in default policy", env, examples)
+    }
+
+    /// Adds a stage 2 classifier for calls stage 1 leaves undecided.
+    #[must_use]
+    pub fn with_classifier(mut self, classifier: Box<dyn Classifier>) -> Self {
+        self.classifier = Some(classifier);
+        self
+    }
+
+    pub fn examples_checked(&self) -> usize {
+        self.examples_checked
+    }
+
+    pub fn rule_count(&self) -> usize {
+        self.policy.rules.len()
+    }
+
+    pub fn origin(&self) -> &str {
+        &self.policy.origin
+    }
+
+    pub fn fail_mode(&self) -> FailMode {
+        self.policy.file.fail_mode
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.policy.catalog
+    }
+
+    /// Stage 1 only, without timing: for tests and tools that explain decisions.
+    pub fn stage1(&self, call: &ToolCall) -> Verdict {
+        stage1::evaluate(&self.policy, call, &self.env)
+    }
+
+    /// Judges one call. Never panics: an internal failure yields the fail mode's decision.
+    pub fn route(&self, call: &ToolCall) -> Decision {
+        let started = Instant::now();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.decide(call)));
+        let mut decision = match outcome {
+            Ok(decision) => decision,
+            Err(_) => self.fail_decision("internal error in the router".to_owned()),
+        };
+        decision.latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        decision
+    }
+
+    fn decide(&self, call: &ToolCall) -> Decision {
+        let verdict = stage1::evaluate(&self.policy, call, &self.env);
+        if verdict.undecided {
+            if let Some(classifier) = &self.classifier {
+                return match classifier.classify(call) {
+                    Ok(judgement) => Decision {
+                        decision: judgement.decision,
+                        stage: Stage::Classifier,
+                        score: judgement.score.clamp(0.0, 1.0),
+                        rule: None,
+                        reason: judgement.reason,
+                        latency_us: 0,
+                    },
+                    Err(error) => self.fail_decision(error.to_string()),
+                };
+            }
+        }
+        Decision {
+            decision: verdict.decision.into(),
+            stage: Stage::Rules,
+            score: verdict.score,
+            rule: verdict.rule,
+            reason: verdict.reason,
+            latency_us: 0,
+        }
+    }
+
+    /// The decision when judging failed: block unless the policy fails open.
+    pub fn fail_decision(&self, why: String) -> Decision {
+        fail_decision(self.policy.file.fail_mode, why)
+    }
+}
+
+/// The decision for a failure under a fail mode, also usable before any policy loaded.
+pub fn fail_decision(mode: FailMode, why: String) -> Decision {
+    let (decision, verb) = match mode {
+        FailMode::Closed => (DecisionKind::Block, "blocked"),
+        FailMode::Open => (DecisionKind::Allow, "allowed (fail_mode = \"open\")"),
+    };
+    Decision {
+        decision,
+        stage: Stage::Rules,
+        score: 1.0,
+        rule: Some("router.internal-error".to_owned()),
+        reason: format!("{verb}: {why}"),
+        latency_us: 0,
+    }
+}
