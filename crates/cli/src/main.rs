@@ -1,1 +1,151 @@
-fn main(){}
+//! `aethelgard`: thin commands over the Aethelgard libraries.
+
+mod commands;
+mod load;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Least-privilege governance for AI agents: decide which tool calls an agent may make.
+///
+/// Every tool call an agent (Codex CLI, Claude Code, OpenClaw, any MCP client) makes can be judged
+/// before it runs: allowed, blocked, or escalated to a human. Shell commands are parsed and
+/// de-obfuscated first, so `r''m -rf ~` and `sudo bash -c "rm -rf ~"` meet the same rule as
+/// `rm -rf ~`.
+///
+/// Policy: `--policy FILE`, else $AETHELGARD_POLICY, else ~/.config/aethelgard/policy.toml, else
+/// the built-in default policy (see `docs/policy.md`).
+#[derive(Debug, Parser)]
+#[command(name = "aethelgard", version, about, long_about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Judge tool calls: JSONL in, one decision per line out, same order.
+    ///
+    /// Input lines: {"tool": "Bash", "args": {"command": "rm -rf ~"}, "cwd": "/repo", "granted": [...]}.
+    /// Output lines: {"decision": "allow|block|escalate", "stage": 1, "score": 0.98, "rule": "...",
+    /// "reason": "...", "latency_us": 12}. A malformed line yields a block decision naming the
+    /// problem; processing continues.
+    ///
+    /// Example: echo '{"tool":"Bash","args":{"command":"curl x.sh | sh"}}' | aethelgard route
+    Route {
+        /// Policy file (default: see `aethelgard --help`).
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// JSONL file of tool calls, or `-` for stdin.
+        #[arg(default_value = "-")]
+        input: String,
+    },
+    /// Answer a runtime's PreToolUse hook: hook JSON on stdin, the runtime's decision JSON on stdout.
+    ///
+    /// Always exits 0 and always answers within the budget: a blocked or escalated call becomes a
+    /// deny (Claude Code: escalations become `ask`); an allowed call prints nothing, leaving the
+    /// runtime's own permission checks in place; unreadable input or a policy that fails to load
+    /// is denied.
+    ///
+    /// Codex hooks.json: {"hooks":{"PreToolUse":[{"hooks":[{"type":"command","command":"aethelgard hook codex"}]}]}}
+    /// Claude settings.json: {"hooks":{"PreToolUse":[{"matcher":"*","hooks":[{"type":"command","command":"aethelgard hook claude"}]}]}}
+    Hook {
+        #[arg(value_enum)]
+        runtime: HookRuntime,
+        /// Policy file (default: see `aethelgard --help`).
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// Answer (deny) after this many milliseconds whatever happens.
+        #[arg(long, default_value_t = 3000)]
+        budget_ms: u64,
+        /// Do not record the decision. There is no audit store yet (it arrives with the audit
+        /// layer); the flag is accepted so hook registrations written now stay valid.
+        #[arg(long)]
+        no_audit: bool,
+    },
+    /// Check, inspect and import policies.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+    /// Run the built-in demonstration: the labelled shell corpus through the router, with a report.
+    Demo {
+        /// Folder for the report (created if missing).
+        #[arg(long, default_value = "aethelgard-demo")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyCommand {
+    /// Load a policy, run every rule's match / not_match examples, and report.
+    ///
+    /// Example: aethelgard policy check team-policy.toml
+    Check {
+        /// The policy file; `builtin` checks the built-in default policy.
+        file: String,
+    },
+    /// Convert existing rules into Aethelgard policy TOML (printed to stdout).
+    ///
+    /// Examples:
+    ///   aethelgard policy import codex-rules ~/.codex/rules/default.rules >> policy.toml
+    ///   aethelgard policy import claude-permissions .claude/settings.json >> policy.toml
+    Import {
+        #[arg(value_enum)]
+        format: ImportFormat,
+        file: PathBuf,
+    },
+    /// Print the built-in default policy.
+    Default,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum HookRuntime {
+    Codex,
+    Claude,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum ImportFormat {
+    /// Codex execpolicy `.rules` (prefix_rule / network_rule).
+    CodexRules,
+    /// Claude Code permission strings: a settings.json, a JSON array, or one rule per line.
+    ClaudePermissions,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Route { policy, input } => commands::route::run(policy.as_deref(), &input),
+        Command::Hook { runtime, policy, budget_ms, no_audit: _ } => {
+            let runtime = match runtime {
+                HookRuntime::Codex => aethelgard_router::hook::Runtime::Codex,
+                HookRuntime::Claude => aethelgard_router::hook::Runtime::Claude,
+            };
+            return commands::hook::run(runtime, policy.as_deref(), budget_ms);
+        }
+        Command::Policy { command } => match command {
+            PolicyCommand::Check { file } => commands::policy::check(&file),
+            PolicyCommand::Import { format, file } => commands::policy::import(
+                match format {
+                    ImportFormat::CodexRules => commands::policy::Format::CodexRules,
+                    ImportFormat::ClaudePermissions => commands::policy::Format::ClaudePermissions,
+                },
+                &file,
+            ),
+            PolicyCommand::Default => {
+                print!("{}", aethelgard_policy::DEFAULT_POLICY);
+                Ok(ExitCode::SUCCESS)
+            }
+        },
+        Command::Demo { out } => commands::demo::run(&out),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("aethelgard: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

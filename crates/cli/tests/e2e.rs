@@ -40,7 +40,10 @@ use serde_json::Value;
 /// `rm -rf`: Codex itself refuses `rm -f`-style commands, and the test must prove that our hook
 /// did the blocking.)
 fn recursive_delete(sandbox: &Sandbox) -> String {
-    format!("rm -r {}", harness::shell_quote(&sandbox.victim.to_string_lossy()))
+    format!(
+        "rm -r {}",
+        harness::shell_quote(&sandbox.victim.to_string_lossy())
+    )
 }
 
 /// The benign command: writes a file in the workspace and prints it back.
@@ -53,14 +56,20 @@ fn expected_deny_reason(runtime: &str, payload: &Value) -> String {
     let Some((decision, reason)) = verdict else {
         panic!("our hook allowed {payload} when run directly; the e2e test cannot prove anything");
     };
-    assert_eq!(decision, "deny", "our hook's decision for {payload} (reason: {reason})");
+    assert_eq!(
+        decision, "deny",
+        "our hook's decision for {payload} (reason: {reason})"
+    );
     assert!(!reason.trim().is_empty(), "deny without a reason");
     reason
 }
 
 /// Prints what the scripted model server saw (one line per request) and how long the run took.
 fn log_run(test: &str, requests: &[model_server::Request], output: &harness::RunOutput) {
-    let lines: Vec<String> = requests.iter().map(model_server::Request::summary).collect();
+    let lines: Vec<String> = requests
+        .iter()
+        .map(model_server::Request::summary)
+        .collect();
     eprintln!(
         "{test}: runtime exited {:?} after {:?}; the model server saw {lines:?}",
         output.status, output.elapsed
@@ -95,7 +104,9 @@ fn assert_marker_written(sandbox: &Sandbox, describe: &dyn Fn() -> String) {
 #[test]
 fn codex_hook_blocks_recursive_delete_outside_workspace() {
     let test = "codex_hook_blocks_recursive_delete_outside_workspace";
-    let Some(codex) = harness::runtime("codex", test) else { return };
+    let Some(codex) = harness::runtime("codex", test) else {
+        return;
+    };
     let sandbox = Sandbox::new("codex-block");
     let command = recursive_delete(&sandbox);
     let reason = expected_deny_reason("codex", &codex::pretooluse_payload(&sandbox.work, &command));
@@ -125,16 +136,25 @@ fn codex_hook_blocks_recursive_delete_outside_workspace() {
         "the model did not get our hook's reason {reason:?}; it got {output:?}\n{}",
         describe()
     );
-    assert!(run.output.status.is_some_and(|s| s.success()), "{}", describe());
+    assert!(
+        run.output.status.is_some_and(|s| s.success()),
+        "{}",
+        describe()
+    );
 }
 
 #[test]
 fn codex_hook_allows_benign_command() {
     let test = "codex_hook_allows_benign_command";
-    let Some(codex) = harness::runtime("codex", test) else { return };
+    let Some(codex) = harness::runtime("codex", test) else {
+        return;
+    };
     let sandbox = Sandbox::new("codex-allow");
     assert_eq!(
-        harness::direct_hook_verdict("codex", &codex::pretooluse_payload(&sandbox.work, BENIGN_COMMAND)),
+        harness::direct_hook_verdict(
+            "codex",
+            &codex::pretooluse_payload(&sandbox.work, BENIGN_COMMAND)
+        ),
         None,
         "our hook must allow {BENIGN_COMMAND:?} (print nothing)"
     );
@@ -153,17 +173,29 @@ fn codex_hook_allows_benign_command() {
     });
     eprintln!("{test}: the model received as function_call_output:\n  {output}");
     assert!(!output.contains("PreToolUse"), "blocked: {output}");
-    assert!(output.contains("governed"), "the command's output did not reach the model: {output:?}");
-    assert!(run.output.status.is_some_and(|s| s.success()), "{}", describe());
+    assert!(
+        output.contains("governed"),
+        "the command's output did not reach the model: {output:?}"
+    );
+    assert!(
+        run.output.status.is_some_and(|s| s.success()),
+        "{}",
+        describe()
+    );
 }
 
 #[test]
 fn claude_hook_blocks_recursive_delete_outside_workspace() {
     let test = "claude_hook_blocks_recursive_delete_outside_workspace";
-    let Some(claude) = harness::runtime("claude", test) else { return };
+    let Some(claude) = harness::runtime("claude", test) else {
+        return;
+    };
     let sandbox = Sandbox::new("claude-block");
     let command = recursive_delete(&sandbox);
-    let reason = expected_deny_reason("claude", &claude::pretooluse_payload(&sandbox.work, &command));
+    let reason = expected_deny_reason(
+        "claude",
+        &claude::pretooluse_payload(&sandbox.work, &command),
+    );
 
     let run = claude::run(&claude, &sandbox, &command);
     let describe = || run.describe();
@@ -189,16 +221,25 @@ fn claude_hook_blocks_recursive_delete_outside_workspace() {
         "the model did not get our hook's reason {reason:?}; it got {text:?}\n{}",
         describe()
     );
-    assert!(run.output.status.is_some_and(|s| s.success()), "{}", describe());
+    assert!(
+        run.output.status.is_some_and(|s| s.success()),
+        "{}",
+        describe()
+    );
 }
 
 #[test]
 fn claude_hook_allows_benign_command() {
     let test = "claude_hook_allows_benign_command";
-    let Some(claude) = harness::runtime("claude", test) else { return };
+    let Some(claude) = harness::runtime("claude", test) else {
+        return;
+    };
     let sandbox = Sandbox::new("claude-allow");
     assert_eq!(
-        harness::direct_hook_verdict("claude", &claude::pretooluse_payload(&sandbox.work, BENIGN_COMMAND)),
+        harness::direct_hook_verdict(
+            "claude",
+            &claude::pretooluse_payload(&sandbox.work, BENIGN_COMMAND)
+        ),
         None,
         "our hook must allow {BENIGN_COMMAND:?} (print nothing)"
     );
@@ -216,7 +257,17 @@ fn claude_hook_allows_benign_command() {
         )
     });
     eprintln!("{test}: the model received as tool_result (is_error={is_error}):\n  {text}");
-    assert!(!is_error, "the benign command came back as an error: {text}");
-    assert!(text.contains("governed"), "the command's output did not reach the model: {text:?}");
-    assert!(run.output.status.is_some_and(|s| s.success()), "{}", describe());
+    assert!(
+        !is_error,
+        "the benign command came back as an error: {text}"
+    );
+    assert!(
+        text.contains("governed"),
+        "the command's output did not reach the model: {text:?}"
+    );
+    assert!(
+        run.output.status.is_some_and(|s| s.success()),
+        "{}",
+        describe()
+    );
 }

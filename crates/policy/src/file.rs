@@ -231,7 +231,8 @@ pub struct ShellCondition {
     /// Any argument matches one of these globs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<String>,
-    /// The arguments, joined by spaces, match this regex.
+    /// The arguments joined by spaces (followed by a newline and the command's literal standard
+    /// input, when it has one: a here-string, a here-document, `echo ... |`) match this regex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub args_regex: Option<String>,
     /// The whole command (program and arguments joined by spaces) matches one of these globs.
@@ -245,6 +246,10 @@ pub struct ShellCondition {
     pub via: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub targets: Option<Targets>,
+    /// The command runs a file that an earlier command of the same line downloaded
+    /// (`curl -o i.sh URL && bash i.sh`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub executes_download: bool,
 }
 
 /// One token of a prefix: a word or alternatives.
@@ -356,8 +361,8 @@ fn validate(file: &PolicyFile, origin: &str) -> Result<(), PolicyError> {
             }
         }
         if let Some(shell) = &rule.shell {
-            if shell.program.is_empty() && shell.command.is_empty() && shell.fed_by.is_empty() && shell.via.is_empty() {
-                return Err(fail("`[rules.shell]` needs `program`, `command`, `fed_by` or `via`".to_owned()));
+            if shell.program.is_empty() && shell.command.is_empty() && shell.fed_by.is_empty() && shell.via.is_empty() && !shell.executes_download {
+                return Err(fail("`[rules.shell]` needs `program`, `command`, `fed_by`, `via` or `executes_download`".to_owned()));
             }
             for glob in shell.program.iter().chain(&shell.args).chain(&shell.command).chain(&shell.fed_by).chain(&shell.via) {
                 check_glob(glob).map_err(fail)?;

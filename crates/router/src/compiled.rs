@@ -30,6 +30,7 @@ pub(crate) struct CompiledShell {
     pub fed_by: Option<GlobSet>,
     pub via: Option<GlobSet>,
     pub targets: Option<Targets>,
+    pub executes_download: bool,
 }
 
 pub(crate) struct CompiledRule {
@@ -99,6 +100,7 @@ impl CompiledPolicy {
                     fed_by: set(&shell.fed_by, false).map_err(fail)?,
                     via: set(&shell.via, false).map_err(fail)?,
                     targets: shell.targets,
+                    executes_download: shell.executes_download,
                 }),
             };
             match &rule.shell {

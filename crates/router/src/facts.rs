@@ -98,7 +98,67 @@ pub(crate) fn extract<'a>(call: &ToolCall, catalog: &'a Catalog, env: &Environme
             }
         }
     }
+    let numeric: Vec<String> = facts.hosts.iter().filter_map(|h| canonical_ipv4(h)).collect();
+    for host in numeric {
+        if !facts.hosts.contains(&host) {
+            facts.hosts.push(host);
+        }
+    }
     facts
+}
+
+/// The dotted-quad form of an IPv4 address written another way: one number (`2852039166`,
+/// `0xa9fea9fe`), octal or hex parts (`0251.0376.0251.0376`), fewer parts (`169.254.43518`), or
+/// IPv4-mapped IPv6 (`::ffff:169.254.169.254`). Resolvers accept all of these, so rules about
+/// an address must see through them.
+pub(crate) fn canonical_ipv4(host: &str) -> Option<String> {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if let Some(mapped) = host.strip_prefix("::ffff:") {
+        if mapped.contains('.') {
+            return canonical_ipv4(mapped);
+        }
+        let mut groups = mapped.split(':').map(|g| u32::from_str_radix(g, 16).ok());
+        let (Some(Some(high)), Some(Some(low)), None) = (groups.next(), groups.next(), groups.next()) else { return None };
+        return Some(dotted((high << 16) | low));
+    }
+    let parts: Vec<&str> = host.split('.').collect();
+    if parts.is_empty() || parts.len() > 4 || parts.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    let numbers: Option<Vec<u64>> = parts
+        .iter()
+        .map(|part| {
+            if let Some(hex) = part.strip_prefix("0x").or_else(|| part.strip_prefix("0X")) {
+                u64::from_str_radix(hex, 16).ok()
+            } else if part.len() > 1 && part.starts_with('0') {
+                u64::from_str_radix(part, 8).ok()
+            } else {
+                part.parse::<u64>().ok()
+            }
+        })
+        .collect();
+    let numbers = numbers?;
+    let (last, leading) = numbers.split_last()?;
+    if leading.iter().any(|n| *n > 255) {
+        return None;
+    }
+    let shift = 8 * (4 - u32::try_from(numbers.len()).ok()?);
+    if *last >= 1u64 << (shift + 8).min(32) {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for (i, n) in leading.iter().enumerate() {
+        value |= n << (24 - 8 * i);
+    }
+    value |= last;
+    let value = u32::try_from(value).ok()?;
+    let canonical = dotted(value);
+    (canonical != host).then_some(canonical)
+}
+
+fn dotted(value: u32) -> String {
+    let [a, b, c, d] = value.to_be_bytes();
+    format!("{a}.{b}.{c}.{d}")
 }
 
 /// The string at `pointer`, or each string of the array there.

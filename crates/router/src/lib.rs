@@ -15,8 +15,10 @@
 //! and sockets) and it does not record anything (the audit layer does).
 
 mod compiled;
+pub mod corpus;
 mod error;
 mod examples;
+pub mod hook;
 mod facts;
 mod filesystem;
 mod router;

@@ -139,3 +139,16 @@ fn filesystem_most_specific_wins() {
     // A workspace that is the home directory itself still protects ~/.ssh.
     assert_eq!(fs.governing("/home/dev/.ssh/id_rsa", "/home/dev", "/home/dev").access, Deny);
 }
+
+#[test]
+fn numeric_ipv4_spellings_are_canonicalised() {
+    use crate::facts::canonical_ipv4;
+    assert_eq!(canonical_ipv4("2852039166").as_deref(), Some("169.254.169.254"));
+    assert_eq!(canonical_ipv4("0xa9fea9fe").as_deref(), Some("169.254.169.254"));
+    assert_eq!(canonical_ipv4("0251.0376.0251.0376").as_deref(), Some("169.254.169.254"));
+    assert_eq!(canonical_ipv4("169.254.43518").as_deref(), Some("169.254.169.254"));
+    assert_eq!(canonical_ipv4("::ffff:a9fe:a9fe").as_deref(), Some("169.254.169.254"));
+    assert_eq!(canonical_ipv4("169.254.169.254"), None);
+    assert_eq!(canonical_ipv4("example.com"), None);
+    assert_eq!(canonical_ipv4("1.2.3.4.5"), None);
+}

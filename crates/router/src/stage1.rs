@@ -230,6 +230,9 @@ pub(crate) fn rule_hit(rule: &CompiledRule, policy: &CompiledPolicy, call: &Tool
         let Some(analysis) = &facts.analysis else { return Hit::No };
         let mut any = Hit::No;
         for command in &analysis.commands {
+            if shell.executes_download && !analysis.executes_download(command) {
+                continue;
+            }
             any = any.better(shell_hit(shell, command, policy, facts));
             if any == Hit::Yes {
                 break;
@@ -288,7 +291,8 @@ fn shell_hit(shell: &CompiledShell, command: &Command, policy: &CompiledPolicy, 
     if shell.args_regex.is_some() || shell.command.is_some() {
         let joined = command.args.iter().map(|a| a.value.as_str()).collect::<Vec<_>>().join(" ");
         if let Some(regex) = &shell.args_regex {
-            if !regex.is_match(&joined) {
+            let matched = regex.is_match(&joined) || command.stdin.as_deref().is_some_and(|input| regex.is_match(&format!("{joined}\n{input}")));
+            if !matched {
                 return Hit::No;
             }
         }

@@ -69,6 +69,9 @@ pub struct Command {
     pub fed_by: Vec<String>,
     /// The directory it runs in, when known (`cd DIR && ...` changes it).
     pub cwd: Option<String>,
+    /// Literal text on its standard input, when known (a here-string, a here-document, the
+    /// output of `echo`/`printf` piped in).
+    pub stdin: Option<String>,
     /// Index of the pipeline it belongs to in [`Analysis::pipelines`].
     pub pipeline: usize,
 }
@@ -165,6 +168,12 @@ impl Analysis {
     /// Files the command line reads or writes, resolved to absolute paths where possible.
     pub fn file_accesses(&self) -> Vec<(Arg, Access)> {
         crate::effects::file_accesses(self)
+    }
+
+    /// Whether `command` runs a file that an earlier command of the same line downloaded
+    /// (`curl -o i.sh URL && bash i.sh`).
+    pub fn executes_download(&self, command: &Command) -> bool {
+        crate::effects::executes_download(self, command)
     }
 
     /// Hosts the command line contacts (URLs, `user@host`, `/dev/tcp/HOST/PORT`, `nc HOST PORT`).

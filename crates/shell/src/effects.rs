@@ -125,9 +125,8 @@ pub(crate) fn file_accesses(analysis: &Analysis) -> Vec<(Arg, Access)> {
                 }
             }
         } else if program == "sed" || program == "perl" {
-            if command.args.iter().any(|a| a.value == "-i" || a.value.starts_with("-i") || a.value.starts_with("--in-place")) {
-                let script_given = command.args.iter().any(|a| a.value == "-e" || a.value == "-f");
-                for arg in operands.iter().skip(usize::from(!script_given)) {
+            if in_place(&command.args) {
+                for arg in in_place_files(&command.args) {
                     push(arg, Access::Write);
                 }
             }
@@ -143,16 +142,19 @@ pub(crate) fn file_accesses(analysis: &Analysis) -> Vec<(Arg, Access)> {
             }
         }
         // Output files named by options.
-        for pair in command.args.windows(2) {
-            if let [flag, value] = pair {
-                let writes = match program {
-                    "curl" => matches!(flag.value.as_str(), "-o" | "--output"),
-                    "wget" => matches!(flag.value.as_str(), "-O" | "--output-document"),
-                    "tar" | "unzip" => matches!(flag.value.as_str(), "-C" | "--directory" | "-d"),
-                    _ => false,
-                };
-                if writes && value.value != "-" {
-                    push(value, Access::Write);
+        for path in output_files(command) {
+            push(path, Access::Write);
+        }
+        // socat addresses that open files: `file:PATH`, `open:PATH`, `gopen:PATH`, `create:PATH`.
+        if program == "socat" {
+            for arg in &command.args {
+                let lower = arg.value.to_ascii_lowercase();
+                for prefix in ["file:", "open:", "gopen:", "create:"] {
+                    if lower.starts_with(prefix) {
+                        let path = arg.value.get(prefix.len()..).unwrap_or("").split(',').next().unwrap_or("");
+                        let access = if prefix == "create:" { Access::Write } else { Access::Read };
+                        push(&Arg { value: path.to_owned(), dynamic: arg.dynamic }, access);
+                    }
                 }
             }
         }
@@ -170,6 +172,125 @@ pub(crate) fn file_accesses(analysis: &Analysis) -> Vec<(Arg, Access)> {
     out
 }
 
+/// `sed -i`, `sed --in-place`, `perl -pi -e`: the bundle of one-letter options contains `i`.
+fn in_place(args: &[Arg]) -> bool {
+    args.iter().any(|a| {
+        a.value.starts_with("--in-place")
+            || a.value.strip_prefix('-').is_some_and(|b| !b.starts_with('-') && b.split('.').next().is_some_and(|letters| letters.contains('i')))
+    })
+}
+
+/// The files `sed -i` / `perl -i` edit: operands other than the script (the first operand, or the
+/// values of `-e` / `-f` when the script is given that way).
+fn in_place_files(args: &[Arg]) -> Vec<&Arg> {
+    let mut files = Vec::new();
+    let mut script_given = false;
+    let mut skip_next = false;
+    let mut options_done = false;
+    for arg in args {
+        if skip_next {
+            skip_next = false;
+            continue;
+        }
+        let value = arg.value.as_str();
+        if !options_done && value == "--" {
+            options_done = true;
+            continue;
+        }
+        if !options_done && value.starts_with('-') && value != "-" {
+            // `-e SCRIPT`, `-f FILE`, and bundles ending in e or f (`-pie`) take the next word.
+            if matches!(value, "--expression" | "--file") || (!value.starts_with("--") && (value.ends_with('e') || value.ends_with('f'))) {
+                script_given = true;
+                skip_next = true;
+            }
+            if value.starts_with("--expression=") || value.starts_with("--file=") {
+                script_given = true;
+            }
+            continue;
+        }
+        files.push(arg);
+    }
+    if !script_given && !files.is_empty() {
+        files.remove(0);
+    }
+    files
+}
+
+/// Files written through output options: `curl -o F` (also bundled, `-sSLo F`), `wget -O F`
+/// (`-qO F`), `tar -C DIR`, `unzip -d DIR`.
+fn output_files(command: &Command) -> Vec<&Arg> {
+    let (short, long): (char, &[&str]) = match command.program.as_str() {
+        "curl" => ('o', &["--output"]),
+        "wget" => ('O', &["--output-document"]),
+        "tar" => ('C', &["--directory"]),
+        "unzip" => ('d', &[]),
+        _ => return Vec::new(),
+    };
+    let mut out = Vec::new();
+    let mut args = command.args.iter().peekable();
+    while let Some(arg) = args.next() {
+        let value = arg.value.as_str();
+        let bundle = value.strip_prefix('-').filter(|b| !b.starts_with('-') && !b.is_empty());
+        let takes_next = long.contains(&value) || bundle.is_some_and(|b| b.ends_with(short) && b.chars().all(|c| c.is_ascii_alphabetic()));
+        if takes_next {
+            if let Some(next) = args.next() {
+                if next.value != "-" {
+                    out.push(next);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Files a fetcher (`curl`, `wget` ...) writes: its output options and its redirections.
+fn downloaded(analysis: &Analysis) -> Vec<String> {
+    let mut files = Vec::new();
+    for (index, command) in analysis.commands.iter().enumerate() {
+        if !FETCHERS.contains(&command.program.as_str()) {
+            continue;
+        }
+        let mut targets: Vec<Arg> = output_files(command).into_iter().cloned().collect();
+        if command.program == "wget" && targets.is_empty() {
+            // `wget URL` saves to the URL's last path component in the working directory.
+            for arg in operands(&command.args) {
+                if let Some(name) = arg.value.split('?').next().and_then(|u| u.rsplit('/').next()).filter(|n| !n.is_empty() && !n.contains(':')) {
+                    targets.push(Arg { value: name.to_owned(), dynamic: arg.dynamic });
+                }
+            }
+        }
+        for redirect in analysis.redirects.iter().filter(|r| r.command == Some(index) && r.access == Access::Write) {
+            targets.push(redirect.target.clone());
+        }
+        for target in targets {
+            let resolved = resolve(&target, command, "/nonexistent-home");
+            if !resolved.dynamic {
+                files.push(resolved.value);
+            }
+        }
+    }
+    files
+}
+
+const INTERPRETERS: &[&str] = &[
+    "sh", "bash", "zsh", "dash", "ksh", "fish", "python", "python2", "python3", "perl", "ruby", "node", "php", "lua", "source", ".",
+];
+
+pub(crate) fn executes_download(analysis: &Analysis, command: &Command) -> bool {
+    let files = downloaded(analysis);
+    if files.is_empty() {
+        return false;
+    }
+    let runs = |arg: &Arg| {
+        let resolved = resolve(arg, command, "/nonexistent-home");
+        !resolved.dynamic && files.contains(&resolved.value)
+    };
+    if command.path.contains('/') && runs(&Arg::literal(command.path.clone())) {
+        return true;
+    }
+    INTERPRETERS.contains(&command.program.as_str()) && operands(&command.args).first().is_some_and(|arg| runs(arg))
+}
+
 fn is_remote(value: &str) -> bool {
     match value.split_once(':') {
         Some((host, _)) => !host.is_empty() && !host.contains('/'),
@@ -180,7 +301,8 @@ fn is_remote(value: &str) -> bool {
 /// The host of a URL (`scheme://[user@]host[:port]/...`).
 fn url_host(value: &str) -> Option<&str> {
     let (_, rest) = value.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
+    // The authority ends at the path, or where a run-time value begins (`http://169.254.170.2$URI`).
+    let authority = rest.split(['/', '?', '#', Arg::DYNAMIC, '"', '\'', ' ']).next()?;
     let host_port = authority.rsplit('@').next()?;
     host_only(host_port)
 }

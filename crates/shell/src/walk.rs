@@ -288,6 +288,11 @@ impl Walker<'_> {
                     let arg = self.word(word, frame, &mut subs);
                     words.push(arg);
                 }
+                ast::CommandPrefixOrSuffixItem::AssignmentWord(_, word) if i >= name_position => {
+                    // After the command name, `of=/dev/sda` or `a=rwx` is an argument, not an assignment.
+                    let arg = self.word(word, frame, &mut subs);
+                    words.push(arg);
+                }
                 ast::CommandPrefixOrSuffixItem::AssignmentWord(assignment, _) => {
                     let value = match &assignment.value {
                         ast::AssignmentValue::Scalar(word) => self.word(word, frame, &mut subs),
@@ -346,7 +351,14 @@ impl Walker<'_> {
                 here_script = Some(script);
             }
         }
+        let before_subs = self.out.commands.len();
         self.substitutions(subs, frame);
+        // What `$(...)` runs feeds the command's arguments: `sh -c "$(curl ...)"` runs what curl fetched.
+        for command in self.out.commands.get(before_subs..).unwrap_or(&[]) {
+            if !fed_by.contains(&command.program) {
+                fed_by.push(command.program.clone());
+            }
+        }
         // The command is recorded after everything its words and redirections ran.
         let owner = self.out.commands.len();
         for redirect in self.out.redirects.iter_mut().skip(first_redirect) {
@@ -495,6 +507,7 @@ impl Walker<'_> {
             origin: frame.origin,
             fed_by: frame.fed_by.clone(),
             cwd: frame.cwd.clone(),
+            stdin: frame.stdin.as_ref().filter(|a| !a.dynamic).map(|a| a.value.clone()),
             pipeline,
         });
         if let Some(stages) = self.out.pipelines.get_mut(pipeline) {
@@ -523,6 +536,18 @@ impl Walker<'_> {
                     nested.via.push(program);
                     nested.fed_by = frame.fed_by.clone();
                     self.script(&script.value, &mut nested);
+                }
+            }
+            Inner::Scripts(scripts) => {
+                for script in scripts {
+                    if script.dynamic {
+                        self.unresolved(Unresolved::DynamicScript(format!("`{program}` runs `{}`", display(&script.value))));
+                    } else {
+                        let mut nested = frame.nested(Origin::ShellString);
+                        nested.via.push(program.clone());
+                        nested.fed_by = frame.fed_by.clone();
+                        self.script(&script.value, &mut nested);
+                    }
                 }
             }
             Inner::Commands(commands) => {

@@ -13,6 +13,8 @@ pub(crate) enum Inner {
     Commands(Vec<Vec<Arg>>),
     /// A script given as a string.
     Script(Arg, Origin),
+    /// Shell commands given in option values (`rsync -e CMD`, `ssh -o ProxyCommand=CMD`).
+    Scripts(Vec<Arg>),
     /// A shell reading its script from standard input.
     StdinShell,
 }
@@ -29,11 +31,9 @@ pub(crate) fn is_shell(program: &str) -> bool {
 pub(crate) fn inner(program: &str, args: &[Arg], stdin: Option<&str>) -> Inner {
     match program {
         _ if is_shell(program) => shell(args),
-        "busybox" | "toybox" => match args.first() {
-            Some(first) if first.value == "sh" || first.value == "ash" => shell(rest(args, 1)),
-            Some(_) => Inner::Commands(vec![args.to_vec()]),
-            None => Inner::None,
-        },
+        "busybox" | "toybox" => {
+            if args.is_empty() { Inner::None } else { Inner::Commands(vec![args.to_vec()]) }
+        }
         "eval" => {
             if args.is_empty() {
                 return Inner::None;
@@ -85,6 +85,9 @@ pub(crate) fn inner(program: &str, args: &[Arg], stdin: Option<&str>) -> Inner {
         }
         "script" => option_script(args, &["-c", "--command"]),
         "xargs" => xargs(args, stdin),
+        "rsync" | "ssh" | "scp" | "sftp" | "man" | "git" | "tar" | "zip" | "gdb" | "vim" | "vi" | "nvim" | "ex" | "expect" => {
+            option_scripts(program, args)
+        }
         "find" => find_exec(args),
         _ => Inner::None,
     }
@@ -200,6 +203,10 @@ fn shell(args: &[Arg]) -> Inner {
     }
     if reads_stdin || args.get(i).is_none() {
         return Inner::StdinShell;
+    }
+    // `sh "$file"`: a script whose name is only known at run time.
+    if let Some(file) = args.get(i).filter(|a| a.dynamic) {
+        return Inner::Script(file.clone(), Origin::ShellString);
     }
     // `bash script.sh`: runs a file we do not read.
     Inner::None
@@ -386,4 +393,105 @@ pub(crate) fn find_roots(args: &[Arg]) -> Vec<Arg> {
         roots.push(Arg::literal("."));
     }
     roots
+}
+
+/// Shell commands that programs run from their options: `rsync -e CMD`, `ssh -o ProxyCommand=CMD`,
+/// `man -P CMD`, `git -c core.pager=CMD`, `tar --to-command=CMD`, `zip -TT CMD`,
+/// `gdb -ex 'shell CMD'`, `vim -c ':!CMD'`, `expect -c 'spawn CMD'`.
+fn option_scripts(program: &str, args: &[Arg]) -> Inner {
+    let mut scripts = Vec::new();
+    let value_of = |i: usize| args.get(i + 1).cloned();
+    for (i, arg) in args.iter().enumerate() {
+        let value = arg.value.as_str();
+        let with = |text: &str| Arg { value: text.to_owned(), dynamic: arg.dynamic };
+        match program {
+            "rsync" => {
+                if value == "-e" || value == "--rsh" {
+                    scripts.extend(value_of(i));
+                } else if let Some(cmd) = value.strip_prefix("--rsh=") {
+                    scripts.push(with(cmd));
+                }
+            }
+            "ssh" | "scp" | "sftp" => {
+                let option = if value == "-o" { args.get(i + 1).map(|a| a.value.as_str()) } else { value.strip_prefix("-o") };
+                if let Some(option) = option {
+                    for key in ["ProxyCommand", "LocalCommand", "RemoteCommand"] {
+                        if let Some(cmd) = option.strip_prefix(key).and_then(|r| r.strip_prefix('=').or_else(|| r.strip_prefix(' '))) {
+                            scripts.push(with(cmd));
+                        }
+                    }
+                }
+            }
+            "man" => {
+                if value == "-P" || value == "--pager" {
+                    scripts.extend(value_of(i));
+                } else if let Some(cmd) = value.strip_prefix("--pager=") {
+                    scripts.push(with(cmd));
+                }
+            }
+            "git" => {
+                if value == "-c" {
+                    if let Some(setting) = args.get(i + 1) {
+                        if let Some((key, cmd)) = setting.value.split_once('=') {
+                            let key = key.to_ascii_lowercase();
+                            if key.ends_with("pager") || key.ends_with("editor") || key == "core.sshcommand" || key == "core.fsmonitor" || key.starts_with("alias.") && cmd.starts_with('!') {
+                                scripts.push(Arg { value: cmd.trim_start_matches('!').to_owned(), dynamic: setting.dynamic });
+                            }
+                        }
+                    }
+                }
+            }
+            "tar" => {
+                for prefix in ["--to-command=", "--checkpoint-action=exec=", "--use-compress-program=", "--info-script=", "--new-volume-script="] {
+                    if let Some(cmd) = value.strip_prefix(prefix) {
+                        scripts.push(with(cmd));
+                    }
+                }
+                if value == "-I" || value == "--to-command" || value == "-F" {
+                    scripts.extend(value_of(i));
+                }
+            }
+            "zip" => {
+                if value == "-TT" || value == "--unzip-command" {
+                    scripts.extend(value_of(i));
+                }
+            }
+            "gdb" => {
+                if value == "-ex" || value == "--eval-command" {
+                    if let Some(cmd) = args.get(i + 1) {
+                        let text = cmd.value.trim_start();
+                        if let Some(rest) = text.strip_prefix("shell ").or_else(|| text.strip_prefix('!')) {
+                            scripts.push(Arg { value: rest.to_owned(), dynamic: cmd.dynamic });
+                        }
+                    }
+                }
+            }
+            "vim" | "vi" | "nvim" | "ex" => {
+                if value == "-c" || value.starts_with('+') {
+                    let text = if value == "-c" { args.get(i + 1).map(|a| a.value.as_str()).unwrap_or("") } else { value.get(1..).unwrap_or("") };
+                    let text = text.trim_start_matches(':').trim_start();
+                    if let Some(rest) = text.strip_prefix('!') {
+                        scripts.push(with(rest));
+                    }
+                }
+            }
+            "expect" => {
+                if value == "-c" {
+                    if let Some(cmd) = args.get(i + 1) {
+                        for part in cmd.value.split([';', '\n']) {
+                            if let Some(rest) = part.trim().strip_prefix("spawn ") {
+                                scripts.push(Arg { value: rest.to_owned(), dynamic: cmd.dynamic });
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // Programs hand these strings to `sh -c`; a leading `;` (a common trick) changes nothing.
+    for script in &mut scripts {
+        script.value = script.value.trim_start_matches([';', ' ', '\t']).to_owned();
+    }
+    if scripts.is_empty() { Inner::None } else { Inner::Scripts(scripts) }
 }

@@ -33,12 +33,14 @@ impl ClaudeRun {
         self.model_requests().iter().find_map(|body| {
             body["messages"].as_array()?.iter().find_map(|m| {
                 m["content"].as_array()?.iter().find_map(|block| {
-                    (block["type"] == "tool_result" && block["tool_use_id"] == tool_use_id).then(|| {
-                        (
-                            harness::flatten_text(&block["content"]),
-                            block["is_error"].as_bool().unwrap_or(false),
-                        )
-                    })
+                    (block["type"] == "tool_result" && block["tool_use_id"] == tool_use_id).then(
+                        || {
+                            (
+                                harness::flatten_text(&block["content"]),
+                                block["is_error"].as_bool().unwrap_or(false),
+                            )
+                        },
+                    )
                 })
             })
         })
@@ -83,8 +85,11 @@ pub fn run(claude: &Path, sandbox: &Sandbox, command: &str) -> ClaudeRun {
         }
     });
     let settings_path = sandbox.root.join("settings.json");
-    std::fs::write(&settings_path, serde_json::to_string_pretty(&settings).expect("json"))
-        .expect("write settings.json");
+    std::fs::write(
+        &settings_path,
+        serde_json::to_string_pretty(&settings).expect("json"),
+    )
+    .expect("write settings.json");
 
     let mut cmd = Command::new(claude);
     cmd.args(["-p", "Run the command I need, then report.", "--settings"])
@@ -177,7 +182,11 @@ fn responder(command: String) -> impl Fn(&Request) -> Response + Send + Sync + '
         if stream {
             stream_message(&model, &block)
         } else {
-            let stop = if block["type"] == "tool_use" { "tool_use" } else { "end_turn" };
+            let stop = if block["type"] == "tool_use" {
+                "tool_use"
+            } else {
+                "end_turn"
+            };
             Response::json(
                 200,
                 &json!({
@@ -212,9 +221,18 @@ fn stream_message(model: &str, block: &Value) -> Response {
                 "usage": {"input_tokens": 10, "output_tokens": 1}
             }}),
         ),
-        ("content_block_start", json!({"type": "content_block_start", "index": 0, "content_block": start_block})),
-        ("content_block_delta", json!({"type": "content_block_delta", "index": 0, "delta": delta})),
-        ("content_block_stop", json!({"type": "content_block_stop", "index": 0})),
+        (
+            "content_block_start",
+            json!({"type": "content_block_start", "index": 0, "content_block": start_block}),
+        ),
+        (
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": 0, "delta": delta}),
+        ),
+        (
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": 0}),
+        ),
         (
             "message_delta",
             json!({"type": "message_delta",

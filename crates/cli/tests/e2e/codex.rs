@@ -45,7 +45,10 @@ impl CodexRun {
     pub fn describe(&self) -> String {
         let reqs: Vec<String> = self.requests.iter().map(Request::summary).collect();
         format!(
-            "codex run: {}\nmodel server saw {} request(s): {reqs:#?}",
+            "codex run: {}\nmodel server saw {} request(s): {reqs:#?}\n\
+             (If the command ran with no hook message, Codex may have skipped the hook as \
+             untrusted: compare `trusted_hash` with the `currentHash` that `codex app-server` \
+             reports for `hooks/list`.)",
             self.output.describe(),
             self.requests.len()
         )
@@ -90,8 +93,11 @@ pub fn run(codex: &Path, sandbox: &Sandbox, command: &str) -> CodexRun {
             }]
         }
     });
-    std::fs::write(&hooks_json, serde_json::to_string_pretty(&hooks).expect("json"))
-        .expect("write hooks.json");
+    std::fs::write(
+        &hooks_json,
+        serde_json::to_string_pretty(&hooks).expect("json"),
+    )
+    .expect("write hooks.json");
 
     let mut config = format!(
         r#"model = "gpt-5.5"
@@ -167,7 +173,10 @@ fn toml_string(s: &str) -> String {
 fn responder(command: String) -> impl Fn(&Request) -> Response + Send + Sync + 'static {
     move |req| {
         if req.method != "POST" || !req.path().ends_with("/responses") {
-            return Response::json(404, &json!({"error": {"message": "not found in the e2e mock"}}));
+            return Response::json(
+                404,
+                &json!({"error": {"message": "not found in the e2e mock"}}),
+            );
         }
         let Some(body) = req.json() else {
             return Response::json(400, &json!({"error": {"message": "body is not JSON"}}));
@@ -201,10 +210,22 @@ fn function_call_turn(command: &str) -> Response {
         "name": "exec_command", "arguments": arguments, "status": "completed"
     });
     Response::sse(&[
-        ("response.created", json!({"type": "response.created", "response": {"id": "resp_e2e_1"}})),
-        ("response.output_item.added", json!({"type": "response.output_item.added", "output_index": 0, "item": item})),
-        ("response.output_item.done", json!({"type": "response.output_item.done", "output_index": 0, "item": item})),
-        ("response.completed", json!({"type": "response.completed", "response": {"id": "resp_e2e_1", "usage": usage()}})),
+        (
+            "response.created",
+            json!({"type": "response.created", "response": {"id": "resp_e2e_1"}}),
+        ),
+        (
+            "response.output_item.added",
+            json!({"type": "response.output_item.added", "output_index": 0, "item": item}),
+        ),
+        (
+            "response.output_item.done",
+            json!({"type": "response.output_item.done", "output_index": 0, "item": item}),
+        ),
+        (
+            "response.completed",
+            json!({"type": "response.completed", "response": {"id": "resp_e2e_1", "usage": usage()}}),
+        ),
     ])
 }
 
@@ -215,10 +236,25 @@ fn text_turn(text: &str) -> Response {
         "content": [{"type": "output_text", "text": text, "annotations": []}]
     });
     Response::sse(&[
-        ("response.created", json!({"type": "response.created", "response": {"id": "resp_e2e_2"}})),
-        ("response.output_item.added", json!({"type": "response.output_item.added", "output_index": 0, "item": added})),
-        ("response.output_text.delta", json!({"type": "response.output_text.delta", "item_id": "msg_e2e_2", "output_index": 0, "content_index": 0, "delta": text})),
-        ("response.output_item.done", json!({"type": "response.output_item.done", "output_index": 0, "item": done})),
-        ("response.completed", json!({"type": "response.completed", "response": {"id": "resp_e2e_2", "usage": usage()}})),
+        (
+            "response.created",
+            json!({"type": "response.created", "response": {"id": "resp_e2e_2"}}),
+        ),
+        (
+            "response.output_item.added",
+            json!({"type": "response.output_item.added", "output_index": 0, "item": added}),
+        ),
+        (
+            "response.output_text.delta",
+            json!({"type": "response.output_text.delta", "item_id": "msg_e2e_2", "output_index": 0, "content_index": 0, "delta": text}),
+        ),
+        (
+            "response.output_item.done",
+            json!({"type": "response.output_item.done", "output_index": 0, "item": done}),
+        ),
+        (
+            "response.completed",
+            json!({"type": "response.completed", "response": {"id": "resp_e2e_2", "usage": usage()}}),
+        ),
     ])
 }

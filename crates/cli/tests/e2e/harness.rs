@@ -278,7 +278,10 @@ pub fn direct_hook_verdict(runtime: &str, payload: &Value) -> Option<(String, St
         .unwrap_or_else(|e| panic!("hook printed non-JSON ({e}): {stdout}"));
     let hso = &v["hookSpecificOutput"];
     Some((
-        hso["permissionDecision"].as_str().unwrap_or_default().to_owned(),
+        hso["permissionDecision"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
         hso["permissionDecisionReason"]
             .as_str()
             .unwrap_or_default()

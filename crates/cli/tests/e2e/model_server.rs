@@ -169,7 +169,9 @@ impl Drop for ModelServer {
 fn serve_connection(stream: TcpStream, requests: &Mutex<Vec<Request>>, handler: &Handler) {
     let _ = stream.set_read_timeout(Some(IO_TIMEOUT));
     let _ = stream.set_write_timeout(Some(IO_TIMEOUT));
-    let Ok(write_half) = stream.try_clone() else { return };
+    let Ok(write_half) = stream.try_clone() else {
+        return;
+    };
     let mut reader = BufReader::new(stream);
     let request = match read_request(&mut reader) {
         Ok(Some(r)) => r,
@@ -222,10 +224,14 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Result<Option<Request>, St
             .map(|(_, v)| v.clone())
     };
 
-    let body = if header("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked")) {
+    let body = if header("transfer-encoding")
+        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"))
+    {
         read_chunked(reader)?
     } else if let Some(len) = header("content-length") {
-        let len: usize = len.parse().map_err(|_| format!("bad content-length {len:?}"))?;
+        let len: usize = len
+            .parse()
+            .map_err(|_| format!("bad content-length {len:?}"))?;
         if len > MAX_BODY {
             return Err(format!("body too large: {len}"));
         }
@@ -248,14 +254,18 @@ fn read_chunked(reader: &mut BufReader<TcpStream>) -> Result<Vec<u8>, String> {
     let mut body = Vec::new();
     loop {
         let mut size_line = String::new();
-        reader.read_line(&mut size_line).map_err(|e| e.to_string())?;
+        reader
+            .read_line(&mut size_line)
+            .map_err(|e| e.to_string())?;
         let size_hex = size_line.trim().split(';').next().unwrap_or("");
-        let size = usize::from_str_radix(size_hex, 16).map_err(|_| format!("bad chunk size {size_line:?}"))?;
+        let size = usize::from_str_radix(size_hex, 16)
+            .map_err(|_| format!("bad chunk size {size_line:?}"))?;
         if size == 0 {
             // Trailers, up to the empty line.
             loop {
                 let mut t = String::new();
-                if reader.read_line(&mut t).map_err(|e| e.to_string())? == 0 || t.trim().is_empty() {
+                if reader.read_line(&mut t).map_err(|e| e.to_string())? == 0 || t.trim().is_empty()
+                {
                     return Ok(body);
                 }
             }
@@ -265,7 +275,9 @@ fn read_chunked(reader: &mut BufReader<TcpStream>) -> Result<Vec<u8>, String> {
         }
         let start = body.len();
         body.resize(start + size, 0);
-        reader.read_exact(&mut body[start..]).map_err(|e| e.to_string())?;
+        reader
+            .read_exact(&mut body[start..])
+            .map_err(|e| e.to_string())?;
         let mut crlf = [0u8; 2];
         reader.read_exact(&mut crlf).map_err(|e| e.to_string())?;
     }

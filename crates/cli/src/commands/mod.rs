@@ -1,0 +1,4 @@
+pub mod demo;
+pub mod hook;
+pub mod policy;
+pub mod route;

@@ -1,0 +1,3 @@
+//! Integration tests of the router: the labelled corpus gate, obfuscation regressions, and the
+//! real runtime payloads.
+mod suite;
