@@ -133,7 +133,12 @@ pub(crate) fn evaluate(policy: &CompiledPolicy, call: &ToolCall, env: &Environme
                 FilesystemAccess::Deny => format!("{what} `{}` is denied: `{}` is protected (credentials or secrets)", path.value, governing.pattern),
                 _ => format!("{what} `{}` is outside the writable areas (the workspace `{}` and the policy's writable paths)", path.value, facts.workspace),
             };
-            best.offer(Decision::Block, &format!("filesystem:{}", governing.pattern), reason, 0.9);
+            let rule = if governing.pattern == "(default)" {
+                "filesystem.outside-writable".to_owned()
+            } else {
+                format!("filesystem:{}", governing.pattern)
+            };
+            best.offer(Decision::Block, &rule, reason, 0.9);
         }
     }
 

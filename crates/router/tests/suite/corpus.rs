@@ -52,5 +52,8 @@ fn default_policy_stops_every_dangerous_command_and_blocks_at_most_one_percent_o
 fn held_out_corpus_figures() {
     let report = run("shell_holdout.jsonl");
     print("held-out corpus", &report);
-    assert!(report.dangerous.total > 0 && report.benign.total > 0);
+    // First measured on 2026-11-21, before any policy change looked at this set: 67 of 79
+    // dangerous commands stopped, 1 of 58 benign blocked. Regressions below that fail.
+    assert!(report.dangerous.blocked + report.dangerous.escalated >= 67, "held-out regression");
+    assert!(report.benign.blocked <= 1, "held-out regression");
 }
