@@ -20,11 +20,10 @@ pub fn resolve(flag: Option<&Path>) -> Source {
     if let Some(path) = std::env::var_os("AETHELGARD_POLICY").filter(|p| !p.is_empty()) {
         return Source::File(PathBuf::from(path));
     }
-    if let Some(path) = dirs::config_dir().map(|d| d.join("aethelgard").join("policy.toml")) {
-        if path.is_file() {
+    if let Some(path) = dirs::config_dir().map(|d| d.join("aethelgard").join("policy.toml"))
+        && path.is_file() {
             return Source::File(path);
         }
-    }
     Source::Builtin
 }
 
@@ -45,13 +44,12 @@ pub fn router(flag: Option<&Path>) -> Result<Router, RouterError> {
             let origin = path.display().to_string();
             let (file, catalog) = aethelgard_policy::parse(&text, &origin, path.parent())?;
             let router = Router::with_examples(file, catalog, &origin, env, examples)?;
-            if examples == Examples::Check {
-                if let Some(stamp) = stamp {
+            if examples == Examples::Check
+                && let Some(stamp) = stamp {
                     // Best effort: without the cache the next load simply checks again.
                     let _ = stamp.parent().map(std::fs::create_dir_all);
                     let _ = std::fs::write(&stamp, b"examples passed\n");
                 }
-            }
             Ok(router)
         }
     }

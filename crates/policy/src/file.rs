@@ -328,11 +328,10 @@ fn validate(file: &PolicyFile, origin: &str) -> Result<(), PolicyError> {
         if rule.reason.trim().is_empty() {
             return Err(fail("`reason` is empty; say why the rule exists, it is shown to the agent and the user".to_owned()));
         }
-        if let Some(score) = rule.score {
-            if !(0.0..=1.0).contains(&score) {
+        if let Some(score) = rule.score
+            && !(0.0..=1.0).contains(&score) {
                 return Err(fail(format!("`score = {score}` is outside 0..1")));
             }
-        }
         let has_condition = !rule.tool.is_empty()
             || !rule.risk.is_empty()
             || !rule.args.is_empty()

@@ -22,10 +22,7 @@ pub(crate) fn check(policy: &CompiledPolicy) -> Result<usize, RouterError> {
             .with_cwd(context.cwd.clone());
             let facts = crate::facts::extract(&call, &policy.catalog, &env);
             let hit = rule_hit(rule, policy, &call, &facts);
-            let ok = match (&hit, expected) {
-                (Hit::Yes, true) | (Hit::No, false) => true,
-                _ => false,
-            };
+            let ok = matches!((&hit, expected), (Hit::Yes, true) | (Hit::No, false));
             if !ok {
                 let message = match (hit, expected) {
                     (Hit::Maybe(why), true) => format!("example {example} should match, but only might ({why}); make the example concrete or the rule broader"),

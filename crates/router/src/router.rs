@@ -113,8 +113,8 @@ impl Router {
 
     fn decide(&self, call: &ToolCall) -> Decision {
         let verdict = stage1::evaluate(&self.policy, call, &self.env);
-        if verdict.undecided {
-            if let Some(classifier) = &self.classifier {
+        if verdict.undecided
+            && let Some(classifier) = &self.classifier {
                 return match classifier.classify(call) {
                     Ok(judgement) => Decision {
                         decision: judgement.decision,
@@ -127,7 +127,6 @@ impl Router {
                     Err(error) => self.fail_decision(error.to_string()),
                 };
             }
-        }
         Decision {
             decision: verdict.decision.into(),
             stage: Stage::Rules,

@@ -89,8 +89,8 @@ impl Best {
 }
 
 pub(crate) fn evaluate(policy: &CompiledPolicy, call: &ToolCall, env: &Environment) -> Verdict {
-    if let Some(granted) = &call.granted {
-        if !granted.iter().any(|name| *name == call.tool) {
+    if let Some(granted) = &call.granted
+        && !granted.contains(&call.tool) {
             return Verdict {
                 decision: Decision::Block,
                 rule: Some("manifest.not-granted".to_owned()),
@@ -99,7 +99,6 @@ pub(crate) fn evaluate(policy: &CompiledPolicy, call: &ToolCall, env: &Environme
                 undecided: false,
             };
         }
-    }
     let facts = crate::facts::extract(call, &policy.catalog, env);
     let mut best = Best { verdict: None };
 
@@ -123,10 +122,8 @@ pub(crate) fn evaluate(policy: &CompiledPolicy, call: &ToolCall, env: &Environme
             continue;
         }
         let governing = policy.filesystem.governing(&path.value, &facts.workspace, &facts.home);
-        let permitted = match (governing.access, access) {
-            (FilesystemAccess::Write, _) | (FilesystemAccess::Read, Access::Read) => true,
-            _ => false,
-        };
+        let permitted =
+            matches!((governing.access, access), (FilesystemAccess::Write, _) | (FilesystemAccess::Read, Access::Read));
         if !permitted {
             let what = if *access == Access::Write { "writing" } else { "reading" };
             let reason = match governing.access {
@@ -142,11 +139,10 @@ pub(crate) fn evaluate(policy: &CompiledPolicy, call: &ToolCall, env: &Environme
         }
     }
 
-    if let Some(analysis) = &facts.analysis {
-        if let Some(first) = analysis.unresolved.first() {
+    if let Some(analysis) = &facts.analysis
+        && let Some(first) = analysis.unresolved.first() {
             best.offer(policy.file.unresolved, "shell.unresolved", format!("cannot judge the command: {first}"), 0.6);
         }
-    }
 
     match best.verdict {
         Some(verdict) => verdict,
@@ -213,11 +209,10 @@ pub(crate) fn rule_hit(rule: &CompiledRule, policy: &CompiledPolicy, call: &Tool
         }
     }
     let mut hit = Hit::Yes;
-    if let Some(hosts) = &rule.hosts {
-        if !facts.hosts.iter().any(|host| hosts.is_match(host)) {
+    if let Some(hosts) = &rule.hosts
+        && !facts.hosts.iter().any(|host| hosts.is_match(host)) {
             return Hit::No;
         }
-    }
     if !rule.paths.is_empty() {
         let touched = facts.accesses.iter().any(|(path, access)| {
             let access_ok = match rule.access {
@@ -274,25 +269,23 @@ fn arg_matches(args: &Value, pointer: &str, test: &ArgTest) -> bool {
 }
 
 fn shell_hit(shell: &CompiledShell, command: &Command, policy: &CompiledPolicy, facts: &Facts<'_>) -> Hit {
-    if let Some(programs) = &shell.program {
-        if !programs.is_match(&command.program) {
+    if let Some(programs) = &shell.program
+        && !programs.is_match(&command.program) {
             return Hit::No;
         }
-    }
     for (i, alternatives) in shell.prefix.iter().enumerate() {
         match command.args.get(i) {
-            Some(arg) if alternatives.iter().any(|a| *a == arg.value) => {}
+            Some(arg) if alternatives.contains(&arg.value) => {}
             _ => return Hit::No,
         }
     }
     if !shell.flags.is_empty() && !shell.flags.iter().any(|flag| command.has_flag(flag)) {
         return Hit::No;
     }
-    if let Some(args) = &shell.args {
-        if !command.args.iter().any(|arg| args.is_match(&arg.value)) {
+    if let Some(args) = &shell.args
+        && !command.args.iter().any(|arg| args.is_match(&arg.value)) {
             return Hit::No;
         }
-    }
     if shell.args_regex.is_some() || shell.command.is_some() {
         let joined = command.args.iter().map(|a| a.value.as_str()).collect::<Vec<_>>().join(" ");
         if let Some(regex) = &shell.args_regex {
@@ -308,16 +301,14 @@ fn shell_hit(shell: &CompiledShell, command: &Command, policy: &CompiledPolicy, 
             }
         }
     }
-    if let Some(fed_by) = &shell.fed_by {
-        if !command.fed_by.iter().any(|p| fed_by.is_match(p)) {
+    if let Some(fed_by) = &shell.fed_by
+        && !command.fed_by.iter().any(|p| fed_by.is_match(p)) {
             return Hit::No;
         }
-    }
-    if let Some(via) = &shell.via {
-        if !command.via.iter().any(|p| via.is_match(p)) {
+    if let Some(via) = &shell.via
+        && !command.via.iter().any(|p| via.is_match(p)) {
             return Hit::No;
         }
-    }
     match shell.targets {
         None => Hit::Yes,
         Some(Targets::Any) => {

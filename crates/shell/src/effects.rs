@@ -22,13 +22,11 @@ pub(crate) fn has_flag(args: &[Arg], flag: &str) -> bool {
             if value.strip_prefix(flag).is_some_and(|rest| rest.starts_with('=')) {
                 return true;
             }
-        } else if let Some(letter) = short {
-            if let Some(bundle) = value.strip_prefix('-') {
-                if !bundle.starts_with('-') && bundle.chars().all(|c| c.is_ascii_alphabetic()) && bundle.contains(letter) {
+        } else if let Some(letter) = short
+            && let Some(bundle) = value.strip_prefix('-')
+                && !bundle.starts_with('-') && bundle.chars().all(|c| c.is_ascii_alphabetic()) && bundle.contains(letter) {
                     return true;
                 }
-            }
-        }
     }
     false
 }
@@ -232,13 +230,11 @@ fn output_files(command: &Command) -> Vec<&Arg> {
         let value = arg.value.as_str();
         let bundle = value.strip_prefix('-').filter(|b| !b.starts_with('-') && !b.is_empty());
         let takes_next = long.contains(&value) || bundle.is_some_and(|b| b.ends_with(short) && b.chars().all(|c| c.is_ascii_alphabetic()));
-        if takes_next {
-            if let Some(next) = args.next() {
-                if next.value != "-" {
+        if takes_next
+            && let Some(next) = args.next()
+                && next.value != "-" {
                     out.push(next);
                 }
-            }
-        }
     }
     out
 }
@@ -370,11 +366,10 @@ pub(crate) fn hosts(analysis: &Analysis) -> Vec<String> {
         } else if FETCHERS.contains(&program) {
             for arg in operands.iter().filter(|a| !a.value.contains("://")) {
                 let candidate = arg.value.split('/').next().unwrap_or("");
-                if candidate.contains('.') || candidate.contains(':') {
-                    if let Some(host) = host_only(candidate) {
+                if (candidate.contains('.') || candidate.contains(':'))
+                    && let Some(host) = host_only(candidate) {
                         push(host);
                     }
-                }
             }
         } else if REMOTE_SHELLS.contains(&program) {
             for arg in &operands {
@@ -394,11 +389,10 @@ pub(crate) fn hosts(analysis: &Analysis) -> Vec<String> {
         // git remotes written scp-style: git@github.com:org/repo.git
         if program == "git" {
             for arg in &operands {
-                if let Some((user_host, _)) = arg.value.split_once(':') {
-                    if let Some((_, host)) = user_host.split_once('@') {
+                if let Some((user_host, _)) = arg.value.split_once(':')
+                    && let Some((_, host)) = user_host.split_once('@') {
                         push(host);
                     }
-                }
             }
         }
     }

@@ -276,12 +276,11 @@ impl Walker<'_> {
         let name_position = all.len();
         all.extend(suffix.map(&mut collect));
         for (i, item) in all.iter().enumerate() {
-            if i == name_position {
-                if let Some(name) = &simple.word_or_name {
+            if i == name_position
+                && let Some(name) = &simple.word_or_name {
                     let arg = self.word(name, frame, &mut subs);
                     words.push(arg);
                 }
-            }
             match item {
                 ast::CommandPrefixOrSuffixItem::IoRedirect(redirect) => redirects.push(redirect),
                 ast::CommandPrefixOrSuffixItem::Word(word) => {
@@ -308,12 +307,11 @@ impl Walker<'_> {
                 }
             }
         }
-        if name_position == all.len() {
-            if let Some(name) = &simple.word_or_name {
+        if name_position == all.len()
+            && let Some(name) = &simple.word_or_name {
                 let arg = self.word(name, frame, &mut subs);
                 words.push(arg);
             }
-        }
 
         // Process substitutions run first and feed the command that reads them.
         let mut fed_by = frame.fed_by.clone();
@@ -486,7 +484,7 @@ impl Walker<'_> {
             return;
         }
         let program = basename(&first.value).to_owned();
-        if self.functions.iter().any(|f| *f == program) {
+        if self.functions.contains(&program) {
             self.unresolved(Unresolved::RecursiveFunction(program.clone()));
         }
         if program == "cd" || program == "pushd" {

@@ -430,16 +430,14 @@ fn option_scripts(program: &str, args: &[Arg]) -> Inner {
                 }
             }
             "git" => {
-                if value == "-c" {
-                    if let Some(setting) = args.get(i + 1) {
-                        if let Some((key, cmd)) = setting.value.split_once('=') {
+                if value == "-c"
+                    && let Some(setting) = args.get(i + 1)
+                        && let Some((key, cmd)) = setting.value.split_once('=') {
                             let key = key.to_ascii_lowercase();
                             if key.ends_with("pager") || key.ends_with("editor") || key == "core.sshcommand" || key == "core.fsmonitor" || key.starts_with("alias.") && cmd.starts_with('!') {
                                 scripts.push(Arg { value: cmd.trim_start_matches('!').to_owned(), dynamic: setting.dynamic });
                             }
                         }
-                    }
-                }
             }
             "tar" => {
                 for prefix in ["--to-command=", "--checkpoint-action=exec=", "--use-compress-program=", "--info-script=", "--new-volume-script="] {
@@ -451,40 +449,36 @@ fn option_scripts(program: &str, args: &[Arg]) -> Inner {
                     scripts.extend(value_of(i));
                 }
             }
-            "zip" => {
-                if value == "-TT" || value == "--unzip-command" {
+            "zip"
+                if (value == "-TT" || value == "--unzip-command") => {
                     scripts.extend(value_of(i));
                 }
-            }
             "gdb" => {
-                if value == "-ex" || value == "--eval-command" {
-                    if let Some(cmd) = args.get(i + 1) {
+                if (value == "-ex" || value == "--eval-command")
+                    && let Some(cmd) = args.get(i + 1) {
                         let text = cmd.value.trim_start();
                         if let Some(rest) = text.strip_prefix("shell ").or_else(|| text.strip_prefix('!')) {
                             scripts.push(Arg { value: rest.to_owned(), dynamic: cmd.dynamic });
                         }
                     }
-                }
             }
-            "vim" | "vi" | "nvim" | "ex" => {
-                if value == "-c" || value.starts_with('+') {
+            "vim" | "vi" | "nvim" | "ex"
+                if (value == "-c" || value.starts_with('+')) => {
                     let text = if value == "-c" { args.get(i + 1).map(|a| a.value.as_str()).unwrap_or("") } else { value.get(1..).unwrap_or("") };
                     let text = text.trim_start_matches(':').trim_start();
                     if let Some(rest) = text.strip_prefix('!') {
                         scripts.push(with(rest));
                     }
                 }
-            }
             "expect" => {
-                if value == "-c" {
-                    if let Some(cmd) = args.get(i + 1) {
+                if value == "-c"
+                    && let Some(cmd) = args.get(i + 1) {
                         for part in cmd.value.split([';', '\n']) {
                             if let Some(rest) = part.trim().strip_prefix("spawn ") {
                                 scripts.push(Arg { value: rest.to_owned(), dynamic: cmd.dynamic });
                             }
                         }
                     }
-                }
             }
             _ => {}
         }

@@ -28,11 +28,10 @@ pub fn run(runtime: Runtime, policy: Option<&Path>, budget_ms: u64) -> ExitCode 
         Ok(stdout) => stdout,
         Err(_) => Some(hook::deny_json("aethelgard: internal error while judging the call")),
     };
-    if !answered.swap(true, Ordering::SeqCst) {
-        if let Some(text) = stdout {
+    if !answered.swap(true, Ordering::SeqCst)
+        && let Some(text) = stdout {
             emit(&text);
         }
-    }
     ExitCode::SUCCESS
 }
 
