@@ -13,7 +13,12 @@ set -euo pipefail
 CODEX_VERSION="0.169.0"
 CLAUDE_VERSION="2.1.329"
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+script="${BASH_SOURCE[0]}"
+case "$script" in
+    */*) script_dir="${script%/*}" ;;
+    *) script_dir="." ;;
+esac
+ROOT="$(cd "$script_dir/.." && pwd)"
 PREFIX="$ROOT/.e2e"
 
 die() {
@@ -22,7 +27,7 @@ die() {
 }
 
 missing=()
-command -v node >/dev/null 2>&1 || missing+=("node (Node.js >= 18)")
+command -v node >/dev/null 2>&1 || missing+=("node (Node.js)")
 command -v npm >/dev/null 2>&1 || missing+=("npm")
 if [ "${#missing[@]}" -ne 0 ]; then
     die "missing: ${missing[*]}. Install Node.js and npm (e.g. 'apt-get install -y nodejs npm'), then re-run 'bash scripts/install-e2e.sh'."

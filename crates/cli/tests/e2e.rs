@@ -49,6 +49,10 @@ fn recursive_delete(sandbox: &Sandbox) -> String {
 /// The benign command: writes a file in the workspace and prints it back.
 const BENIGN_COMMAND: &str = "echo governed > marker.txt && cat marker.txt";
 
+/// The default policy's rule for a recursive delete outside the workspace; our deny reason names
+/// it as `[rule <id>]`.
+const DENY_RULE_ID: &str = "rm-recursive-outside-workspace";
+
 /// Asks our hook directly (no runtime involved) for its verdict on `payload` and requires a deny;
 /// returns the reason, which the model must then receive through the runtime.
 fn expected_deny_reason(runtime: &str, payload: &Value) -> String {
@@ -60,7 +64,10 @@ fn expected_deny_reason(runtime: &str, payload: &Value) -> String {
         decision, "deny",
         "our hook's decision for {payload} (reason: {reason})"
     );
-    assert!(!reason.trim().is_empty(), "deny without a reason");
+    assert!(
+        reason.contains(DENY_RULE_ID) && reason.contains("outside the workspace"),
+        "our hook denied for another reason: {reason:?}"
+    );
     reason
 }
 
@@ -129,6 +136,11 @@ fn codex_hook_blocks_recursive_delete_outside_workspace() {
     assert!(
         output.contains("Command blocked by PreToolUse hook"),
         "not a hook block: {output}\n{}",
+        describe()
+    );
+    assert!(
+        output.contains(DENY_RULE_ID) && output.contains("outside the workspace"),
+        "the model did not get our rule id / reason: {output:?}\n{}",
         describe()
     );
     assert!(
@@ -214,6 +226,11 @@ fn claude_hook_blocks_recursive_delete_outside_workspace() {
     assert!(
         text.contains("PreToolUse:Bash hook"),
         "not a hook block: {text}\n{}",
+        describe()
+    );
+    assert!(
+        text.contains(DENY_RULE_ID) && text.contains("outside the workspace"),
+        "the model did not get our rule id / reason: {text:?}\n{}",
         describe()
     );
     assert!(

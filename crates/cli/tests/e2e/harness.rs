@@ -53,8 +53,47 @@ pub fn runtime(name: &str, test: &str) -> Option<PathBuf> {
     None
 }
 
-/// A fresh directory under the system temp dir, removed on drop (kept when
-/// `AETHELGARD_E2E_KEEP=1`, for debugging).
+/// Directories the default policy lets agents write (and so delete) anywhere: a victim directory
+/// under one of them would rightly not be blocked.
+const POLICY_WRITABLE_ROOTS: [&str; 3] = ["/tmp", "/var/tmp", "/dev/shm"];
+
+fn policy_writable(path: &Path) -> bool {
+    POLICY_WRITABLE_ROOTS
+        .iter()
+        .any(|root| path.starts_with(root))
+}
+
+/// Where the sandboxes go: cargo's per-target temp dir (`CARGO_TARGET_TMPDIR`, i.e. `target/tmp`);
+/// or, when the target dir itself is under `/tmp` (a checkout in /tmp, a CARGO_TARGET_DIR there),
+/// `$HOME/.cache/aethelgard-e2e`.
+pub fn sandbox_base() -> PathBuf {
+    let target_tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let _ = std::fs::create_dir_all(target_tmp);
+    let target_tmp = target_tmp
+        .canonicalize()
+        .unwrap_or_else(|_| target_tmp.to_path_buf());
+    if !policy_writable(&target_tmp) {
+        return target_tmp;
+    }
+    let fallback = std::env::var_os("HOME")
+        .map(|home| Path::new(&home).join(".cache/aethelgard-e2e"))
+        .filter(|p| p.is_absolute() && !policy_writable(p));
+    match fallback {
+        Some(dir) => {
+            std::fs::create_dir_all(&dir).expect("create $HOME/.cache/aethelgard-e2e");
+            dir.canonicalize().unwrap_or(dir)
+        }
+        None => panic!(
+            "the e2e sandboxes must not live under {POLICY_WRITABLE_ROOTS:?} (the default policy \
+             lets agents delete there), but CARGO_TARGET_TMPDIR is {} and HOME offers no \
+             alternative; use a target dir elsewhere",
+            target_tmp.display()
+        ),
+    }
+}
+
+/// A fresh directory under [`sandbox_base`], removed on drop (kept when `AETHELGARD_E2E_KEEP=1`,
+/// for debugging).
 pub struct TempDir {
     path: PathBuf,
 }
@@ -66,8 +105,8 @@ impl TempDir {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
-        let path = std::env::temp_dir().join(format!(
-            "aethelgard-e2e-{label}-{}-{}-{nanos}",
+        let path = sandbox_base().join(format!(
+            "e2e-{label}-{}-{}-{nanos}",
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::SeqCst)
         ));
