@@ -23,8 +23,10 @@ pub enum ArgAccess {
     Write,
 }
 
-/// One tool: a line of a catalog file.
+/// One tool: a line of a catalog file. Unknown fields are errors, so a typo (`urlz`) cannot
+/// silently switch off the analysis of a tool's arguments.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ToolEntry {
     pub name: String,
     #[serde(default)]
@@ -50,6 +52,16 @@ pub struct ToolEntry {
 }
 
 impl ToolEntry {
+    /// Every argument pointer must be an RFC 6901 pointer (start with `/`).
+    pub fn check_pointers(&self) -> Result<(), String> {
+        for pointer in self.shell.iter().chain(self.paths.keys()).chain(&self.urls).chain(&self.patch) {
+            if !pointer.starts_with('/') {
+                return Err(format!("pointer `{pointer}` of tool `{}` must start with `/` (RFC 6901)", self.name));
+            }
+        }
+        Ok(())
+    }
+
     /// Whether the tool carries any dangerous tag (exec, spawn, credential, destructive, payment).
     pub fn is_dangerous(&self) -> bool {
         self.risk.iter().any(|tag| tag.is_dangerous())
@@ -77,15 +89,8 @@ impl Catalog {
                 line: index + 1,
                 message: format!("expected a tool object {{\"name\", \"description\", \"risk\": [...]}}: {e}"),
             })?;
-            for pointer in tool.shell.iter().chain(tool.paths.keys()).chain(&tool.urls).chain(&tool.patch) {
-                if !pointer.starts_with('/') {
-                    return Err(PolicyError::Catalog {
-                        origin: origin.to_owned(),
-                        line: index + 1,
-                        message: format!("pointer `{pointer}` of tool `{}` must start with `/`", tool.name),
-                    });
-                }
-            }
+            tool.check_pointers()
+                .map_err(|message| PolicyError::Catalog { origin: origin.to_owned(), line: index + 1, message })?;
             tools.push(tool);
         }
         Ok(tools)

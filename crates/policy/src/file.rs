@@ -339,7 +339,7 @@ fn validate(file: &PolicyFile, origin: &str) -> Result<(), PolicyError> {
             || !rule.hosts.is_empty()
             || !rule.paths.is_empty();
         if !has_condition {
-            return Err(fail("the rule has no condition and would match every call; add `tool`, `shell`, `args`, `hosts` or `paths`".to_owned()));
+            return Err(fail("the rule has no condition and would match every call; add `tool`, `risk`, `shell`, `args`, `hosts` or `paths`".to_owned()));
         }
         for glob in rule.tool.iter().chain(&rule.hosts).chain(&rule.paths) {
             check_glob(glob).map_err(fail)?;
@@ -375,6 +375,12 @@ fn validate(file: &PolicyFile, origin: &str) -> Result<(), PolicyError> {
                 }
             }
         }
+    }
+    for tool in &file.catalog.tools {
+        tool.check_pointers().map_err(|message| PolicyError::Invalid {
+            origin: origin.to_owned(),
+            message: format!("[[catalog.tools]]: {message}"),
+        })?;
     }
     for path in file.filesystem.paths.keys() {
         check_glob(path).map_err(|message| PolicyError::Invalid { origin: origin.to_owned(), message: format!("filesystem path {message}") })?;

@@ -90,6 +90,7 @@ fn claude_permissions_import() {
     assert!(rules.iter().any(|r| r.tool == ["mcp__github__*"]));
     let npm = rules.iter().find(|r| r.decision == Decision::Allow && r.shell.is_some()).unwrap();
     assert_eq!(npm.shell.as_ref().unwrap().program, ["npm"]);
+    assert_eq!(npm.shell.as_ref().unwrap().command, ["npm run test", "npm run test[!A-Za-z0-9_]*"]);
     assert!(import::claude_rule("Bash(npm", Decision::Block).is_err());
     // Imported rules render as TOML that parses back as a policy.
     let toml = import::to_toml(&rules).unwrap();

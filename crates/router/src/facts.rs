@@ -115,7 +115,7 @@ pub(crate) fn canonical_ipv4(host: &str) -> Option<String> {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     if let Some(mapped) = host.strip_prefix("::ffff:") {
         if mapped.contains('.') {
-            return canonical_ipv4(mapped);
+            return canonical_ipv4(mapped).or_else(|| Some(mapped.to_owned()));
         }
         let mut groups = mapped.split(':').map(|g| u32::from_str_radix(g, 16).ok());
         let (Some(Some(high)), Some(Some(low)), None) = (groups.next(), groups.next(), groups.next()) else { return None };

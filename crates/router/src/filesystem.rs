@@ -99,11 +99,16 @@ fn depth(path: &str) -> u32 {
 
 impl Filesystem {
     pub(crate) fn compile(section: &FilesystemSection) -> Result<Self, String> {
+        // The workspace is writable unless the table says otherwise (`"." = "read"`).
+        let mut paths = section.paths.clone();
+        if !paths.keys().any(|p| anchor(p) == (Anchor::Workspace, "")) {
+            paths.insert(".".to_owned(), FilesystemAccess::Write);
+        }
         let mut entries = Vec::new();
         let mut builders = [GlobSetBuilder::new(), GlobSetBuilder::new(), GlobSetBuilder::new()];
         let mut group_entries: [Vec<usize>; 3] = [Vec::new(), Vec::new(), Vec::new()];
         let mut roots: [Vec<usize>; 3] = [Vec::new(), Vec::new(), Vec::new()];
-        for (pattern, access) in &section.paths {
+        for (pattern, access) in &paths {
             let (anchor, rest) = anchor(pattern);
             let index = entries.len();
             let group = anchor as usize;
@@ -180,10 +185,14 @@ impl Filesystem {
     }
 
     /// Whether a recursive delete of `path` stays inside a writable area: strictly below the
-    /// workspace or below another writable entry, and not the root of one.
+    /// workspace, or strictly below another writable entry of the table (`/tmp/build` but not
+    /// `/tmp`). The workspace root and its ancestors are never inside.
     pub(crate) fn strictly_inside_writable(&self, path: &str, workspace: &str, home: &str) -> bool {
         if path == workspace || aethelgard_shell::is_within(workspace, path) {
             return false;
+        }
+        if aethelgard_shell::is_within(path, workspace) {
+            return true;
         }
         if self.governing(path, workspace, home).access != FilesystemAccess::Write {
             return false;

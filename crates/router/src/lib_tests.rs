@@ -148,6 +148,7 @@ fn numeric_ipv4_spellings_are_canonicalised() {
     assert_eq!(canonical_ipv4("0251.0376.0251.0376").as_deref(), Some("169.254.169.254"));
     assert_eq!(canonical_ipv4("169.254.43518").as_deref(), Some("169.254.169.254"));
     assert_eq!(canonical_ipv4("::ffff:a9fe:a9fe").as_deref(), Some("169.254.169.254"));
+    assert_eq!(canonical_ipv4("[::ffff:169.254.169.254]").as_deref(), Some("169.254.169.254"));
     assert_eq!(canonical_ipv4("169.254.169.254"), None);
     assert_eq!(canonical_ipv4("example.com"), None);
     assert_eq!(canonical_ipv4("1.2.3.4.5"), None);

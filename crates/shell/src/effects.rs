@@ -284,6 +284,13 @@ pub(crate) fn executes_download(analysis: &Analysis, command: &Command) -> bool 
     if command.path.contains('/') && runs(&Arg::literal(command.path.clone())) {
         return true;
     }
+    // `bash < /tmp/i.sh`: an interpreter reading the downloaded file on standard input.
+    let index = analysis.commands.iter().position(|c| std::ptr::eq(c, command));
+    if INTERPRETERS.contains(&command.program.as_str())
+        && analysis.redirects.iter().any(|r| r.command == index && r.access == Access::Read && !r.target.dynamic && files.contains(&r.target.value))
+    {
+        return true;
+    }
     INTERPRETERS.contains(&command.program.as_str()) && operands(&command.args).first().is_some_and(|arg| runs(arg))
 }
 
@@ -323,6 +330,36 @@ fn dev_tcp_host(value: &str) -> Option<&str> {
 const NETCATS: &[&str] = &["nc", "ncat", "netcat", "telnet", "nc.traditional", "nc.openbsd"];
 const FETCHERS: &[&str] = &["curl", "wget", "http", "https", "xh", "fetch", "aria2c", "lynx", "links", "w3m"];
 const REMOTE_SHELLS: &[&str] = &["ssh", "scp", "sftp", "rsync", "mosh"];
+
+/// Operands of ssh-like programs, skipping the values of their options (`ssh -p 2222 host`).
+fn remote_operands<'a>(program: &str, args: &'a [Arg]) -> Vec<&'a Arg> {
+    let with_value: &[&str] = match program {
+        "ssh" | "mosh" => &["-p", "-i", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-b", "-c", "-e", "-m", "-O", "-Q", "-S", "-W", "-w", "-E", "-B", "-I"],
+        "scp" | "sftp" => &["-P", "-i", "-o", "-F", "-J", "-l", "-c", "-S", "-D", "-X"],
+        "rsync" => &["-e", "--rsh", "-f", "--filter", "--exclude", "--include", "--port", "-T", "--temp-dir"],
+        _ => &[],
+    };
+    let mut out = Vec::new();
+    let mut skip = false;
+    let mut options_done = false;
+    for arg in args {
+        if skip {
+            skip = false;
+            continue;
+        }
+        let value = arg.value.as_str();
+        if !options_done && value == "--" {
+            options_done = true;
+            continue;
+        }
+        if !options_done && value.starts_with('-') && value != "-" {
+            skip = with_value.contains(&value);
+            continue;
+        }
+        out.push(arg);
+    }
+    out
+}
 
 pub(crate) fn hosts(analysis: &Analysis) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -366,13 +403,17 @@ pub(crate) fn hosts(analysis: &Analysis) -> Vec<String> {
         } else if FETCHERS.contains(&program) {
             for arg in operands.iter().filter(|a| !a.value.contains("://")) {
                 let candidate = arg.value.split('/').next().unwrap_or("");
-                if (candidate.contains('.') || candidate.contains(':'))
-                    && let Some(host) = host_only(candidate) {
-                        push(host);
-                    }
+                // `x.example/...`, `host:8080`, or a numeric address such as `2852039166` or `0xa9fea9fe`.
+                let numeric = candidate.starts_with(|c: char| c.is_ascii_digit())
+                    && candidate.chars().all(|c| c.is_ascii_hexdigit() || c == 'x' || c == 'X');
+                if (candidate.contains('.') || candidate.contains(':') || numeric)
+                    && let Some(host) = host_only(candidate)
+                {
+                    push(host);
+                }
             }
         } else if REMOTE_SHELLS.contains(&program) {
-            for arg in &operands {
+            for arg in &remote_operands(program, &command.args) {
                 let value = arg.value.as_str();
                 let host_part = value.split_once(':').map_or(value, |(h, _)| h);
                 let host = host_part.rsplit('@').next().unwrap_or(host_part);

@@ -405,8 +405,15 @@ impl Walker<'_> {
                         }
                     }
                     ast::IoFileRedirectTarget::ProcessSubstitution(_, subshell) => {
+                        let start = self.out.commands.len();
                         let mut inner = frame.nested(Origin::ProcessSubstitution);
                         self.compound_list(&subshell.list, &mut inner);
+                        // `bash < <(curl ...)`: what the substitution prints is the command's input.
+                        if access == Access::Read {
+                            let feeders = self.out.commands.get(start..).unwrap_or(&[]).iter().map(|c| c.program.clone()).collect();
+                            let source = Arg { value: "a process substitution".to_owned(), dynamic: true };
+                            return Some((source, feeders));
+                        }
                     }
                     ast::IoFileRedirectTarget::Fd(_) => {}
                 }

@@ -1,6 +1,6 @@
 use super::slug;
 use crate::error::PolicyError;
-use crate::file::{Decision, PathAccess, PrefixToken, Rule, ShellCondition};
+use crate::file::{Decision, PathAccess, Rule, ShellCondition};
 
 /// Converts Claude Code permission rules. Accepts a `settings.json` (reads
 /// `permissions.allow` / `ask` / `deny`), a JSON array of strings (taken as deny rules), or one
@@ -136,15 +136,35 @@ fn decision_word(decision: Decision) -> &'static str {
 /// command; a plain string is an exact command.
 fn bash_condition(spec: &str) -> ShellCondition {
     if let Some(prefix) = spec.strip_suffix(":*") {
-        let mut words = prefix.split_whitespace().map(str::to_owned);
-        let program = words.next().unwrap_or_default();
+        // Claude Code's legacy prefix form matches at a word boundary: `npm run test:*` covers
+        // `npm run test`, `npm run test --watch` and `npm run test:unit`, not `npm run tests`.
+        let words: Vec<&str> = prefix.split_whitespace().collect();
+        let program = words.first().map(|w| (*w).to_owned()).unwrap_or_default();
+        if words.len() <= 1 {
+            return ShellCondition { program: vec![program], ..ShellCondition::default() };
+        }
+        let exact = escape_glob(&words.join(" "));
         return ShellCondition {
             program: vec![program],
-            prefix: words.map(PrefixToken::One).collect(),
+            command: vec![exact.clone(), format!("{exact}[!A-Za-z0-9_]*")],
             ..ShellCondition::default()
         };
     }
     ShellCondition { command: vec![spec.to_owned()], ..ShellCondition::default() }
+}
+
+fn escape_glob(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '{' | '}') {
+            out.push('[');
+            out.push(c);
+            out.push(']');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Claude Code paths: `//abs` is absolute, `~/x` is in the home, `/x` is relative to the
