@@ -42,7 +42,10 @@ pub fn router(flag: Option<&Path>) -> Result<Router, RouterError> {
                 _ => Examples::Check,
             };
             let origin = path.display().to_string();
-            let (file, catalog) = aethelgard_policy::parse(&text, &origin, path.parent())?;
+            let (file, catalog) = match examples {
+                Examples::Check => aethelgard_policy::parse(&text, &origin, path.parent())?,
+                Examples::Trust => aethelgard_policy::parse_trusted(&text, &origin, path.parent())?,
+            };
             let router = Router::with_examples(file, catalog, &origin, env, examples)?;
             if examples == Examples::Check
                 && let Some(stamp) = stamp {

@@ -21,7 +21,12 @@ pub(crate) fn check(policy: &CompiledPolicy) -> Result<usize, RouterError> {
             }
             .with_cwd(context.cwd.clone());
             let facts = crate::facts::extract(&call, &policy.catalog, &env);
-            let hit = rule_hit(rule, policy, &call, &facts);
+            let tool = globset::Candidate::new(&call.tool);
+            let hit = rule_hit(rule, policy, &call, &tool, &facts).map_err(|message| RouterError::Compile {
+                origin: policy.origin.clone(),
+                rule: rule.rule.id.clone(),
+                message,
+            })?;
             let ok = matches!((&hit, expected), (Hit::Yes, true) | (Hit::No, false));
             if !ok {
                 let message = match (hit, expected) {

@@ -11,6 +11,7 @@
 
 use aethelgard_policy::{FilesystemAccess, FilesystemSection};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use std::sync::OnceLock;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Anchor {
@@ -31,19 +32,22 @@ struct Entry {
     literal: bool,
 }
 
-/// One anchored group of globs: index `2*i` matches entry `i` itself, `2*i+1` its descendants.
+/// One anchored group of glob entries: index `2*i` of the set matches entry `entries[i]` itself,
+/// `2*i+1` its descendants.
 #[derive(Debug)]
 struct Group {
     set: GlobSet,
     entries: Vec<usize>,
-    /// Entries whose pattern is the anchor itself (`.` or `~`).
-    roots: Vec<usize>,
 }
 
 #[derive(Debug)]
 pub(crate) struct Filesystem {
     entries: Vec<Entry>,
-    groups: [Group; 3],
+    /// Entries without glob characters, matched by comparing path components (most entries).
+    literals: Vec<(usize, Anchor, String)>,
+    /// Glob entries per anchor, built on first use: a hook judging `git status` never needs them.
+    globs: [Vec<(usize, String)>; 3],
+    groups: OnceLock<Result<[Group; 3], String>>,
     pub default: FilesystemAccess,
 }
 
@@ -67,7 +71,7 @@ pub(crate) fn anchor(pattern: &str) -> (Anchor, &str) {
     } else if let Some(rest) = pattern.strip_prefix("~/") {
         (Anchor::Home, rest.trim_end_matches('/'))
     } else if pattern.starts_with('/') || pattern.starts_with("**") {
-        (Anchor::Absolute, pattern)
+        (Anchor::Absolute, pattern.trim_end_matches('/'))
     } else if pattern == "." || pattern == "./" {
         (Anchor::Workspace, "")
     } else {
@@ -105,39 +109,42 @@ impl Filesystem {
             paths.insert(".".to_owned(), FilesystemAccess::Write);
         }
         let mut entries = Vec::new();
-        let mut builders = [GlobSetBuilder::new(), GlobSetBuilder::new(), GlobSetBuilder::new()];
-        let mut group_entries: [Vec<usize>; 3] = [Vec::new(), Vec::new(), Vec::new()];
-        let mut roots: [Vec<usize>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+        let mut literals = Vec::new();
+        let mut globs: [Vec<(usize, String)>; 3] = [Vec::new(), Vec::new(), Vec::new()];
         for (pattern, access) in &paths {
             let (anchor, rest) = anchor(pattern);
             let index = entries.len();
-            let group = anchor as usize;
-            if rest.is_empty() {
-                if let Some(r) = roots.get_mut(group) {
-                    r.push(index);
+            let literal = !rest.contains(['*', '?', '[', '{', '\\']);
+            if literal {
+                literals.push((index, anchor, rest.to_owned()));
+            } else {
+                glob(rest).map_err(|e| format!("filesystem path `{pattern}`: {e}"))?;
+                if let Some(list) = globs.get_mut(anchor as usize) {
+                    list.push((index, rest.to_owned()));
                 }
-            } else if let (Some(builder), Some(list)) = (builders.get_mut(group), group_entries.get_mut(group)) {
-                let itself = glob(rest).map_err(|e| format!("filesystem path `{pattern}`: {e}"))?;
-                let below = glob(&format!("{rest}/**")).map_err(|e| format!("filesystem path `{pattern}`: {e}"))?;
-                builder.add(itself);
-                builder.add(below);
-                list.push(index);
             }
-            entries.push(Entry {
-                pattern: pattern.clone(),
-                access: *access,
-                anchor,
-                score: literal_score(rest),
-                literal: !rest.contains(['*', '?', '[', '{']),
-            });
+            entries.push(Entry { pattern: pattern.clone(), access: *access, anchor, score: literal_score(rest), literal });
         }
-        let mut groups = Vec::new();
-        for ((builder, list), root) in builders.into_iter().zip(group_entries).zip(roots) {
-            let set = builder.build().map_err(|e| format!("filesystem table: {e}"))?;
-            groups.push(Group { set, entries: list, roots: root });
-        }
-        let groups: [Group; 3] = groups.try_into().map_err(|_| "filesystem table: internal group count".to_owned())?;
-        Ok(Self { entries, groups, default: section.default })
+        Ok(Self { entries, literals, globs, groups: OnceLock::new(), default: section.default })
+    }
+
+    fn groups(&self) -> Result<&[Group; 3], String> {
+        self.groups
+            .get_or_init(|| {
+                let mut groups = Vec::with_capacity(3);
+                for list in &self.globs {
+                    let mut builder = GlobSetBuilder::new();
+                    for (_, rest) in list {
+                        builder.add(glob(rest).map_err(|e| e.to_string())?);
+                        builder.add(glob(&format!("{rest}/**")).map_err(|e| e.to_string())?);
+                    }
+                    let set = builder.build().map_err(|e| format!("filesystem table: {e}"))?;
+                    groups.push(Group { set, entries: list.iter().map(|(i, _)| *i).collect() });
+                }
+                groups.try_into().map_err(|_| "filesystem table: internal group count".to_owned())
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// The governing entry for an absolute, normalised path.
@@ -157,24 +164,38 @@ impl Filesystem {
                 }
             }
         };
-        for (anchor, base) in [(Anchor::Absolute, "/"), (Anchor::Home, home), (Anchor::Workspace, workspace)] {
-            let Some(group) = self.groups.get(anchor as usize) else { continue };
-            let relative = match anchor {
-                Anchor::Absolute => Some(path),
-                _ => relative_to(path, base),
-            };
-            let Some(relative) = relative else { continue };
-            let anchor_depth = if anchor == Anchor::Absolute { 0 } else { depth(base) };
-            let at_root = if anchor == Anchor::Absolute { path == "/" } else { relative.is_empty() };
-            for &root in &group.roots {
-                consider(root, at_root, anchor_depth, &mut best);
+        // The path relative to each anchor, computed once (anchors are Absolute, Home, Workspace).
+        let relatives: [Option<(&str, u32)>; 3] = [
+            Some((path, 0)),
+            relative_to(path, home).map(|r| (r, depth(home))),
+            relative_to(path, workspace).map(|r| (r, depth(workspace))),
+        ];
+        let relative_for = |anchor: Anchor| -> Option<(&str, u32)> { relatives.get(anchor as usize).copied().flatten() };
+        for (index, anchor, rest) in &self.literals {
+            let Some((relative, anchor_depth)) = relative_for(*anchor) else { continue };
+            if rest.is_empty() {
+                let at_root = if *anchor == Anchor::Absolute { path == "/" } else { relative.is_empty() };
+                consider(*index, at_root, anchor_depth, &mut best);
+            } else if relative == rest {
+                consider(*index, true, anchor_depth, &mut best);
+            } else if relative.strip_prefix(rest.as_str()).is_some_and(|r| r.starts_with('/')) {
+                consider(*index, false, anchor_depth, &mut best);
             }
-            if relative.is_empty() {
-                continue;
-            }
-            for matched in group.set.matches(relative) {
-                if let Some(&index) = group.entries.get(matched / 2) {
-                    consider(index, matched % 2 == 0, anchor_depth, &mut best);
+        }
+        if self.globs.iter().any(|g| !g.is_empty()) {
+            // A table whose globs fail to build was rejected at load; should it happen, the glob
+            // entries are skipped and the literal entries still decide.
+            if let Ok(groups) = self.groups() {
+                for anchor in [Anchor::Absolute, Anchor::Home, Anchor::Workspace] {
+                    let (Some(group), Some((relative, anchor_depth))) = (groups.get(anchor as usize), relative_for(anchor)) else { continue };
+                    if relative.is_empty() {
+                        continue;
+                    }
+                    for matched in group.set.matches(relative) {
+                        if let Some(&index) = group.entries.get(matched / 2) {
+                            consider(index, matched % 2 == 0, anchor_depth, &mut best);
+                        }
+                    }
                 }
             }
         }

@@ -153,3 +153,25 @@ fn numeric_ipv4_spellings_are_canonicalised() {
     assert_eq!(canonical_ipv4("example.com"), None);
     assert_eq!(canonical_ipv4("1.2.3.4.5"), None);
 }
+
+#[test]
+fn a_rule_that_cannot_compile_fails_the_load_when_checked_and_the_call_when_trusted() {
+    // Valid syntax, but far beyond the regex size limit once compiled.
+    let text = r#"
+version = 1
+[[rules]]
+id = "huge"
+decision = "block"
+reason = "x"
+[rules.shell]
+program = ["ls"]
+args_regex = '(\w{200}){200}'
+"#;
+    let (file, catalog) = aethelgard_policy::parse(text, "huge.toml", None).unwrap();
+    let checked = Router::new(file.clone(), catalog.clone(), "huge.toml", Environment::new("/h", "/w"));
+    assert!(checked.unwrap_err().to_string().contains("rule `huge`"));
+    let trusted = Router::with_examples(file, catalog, "huge.toml", Environment::new("/h", "/w"), Examples::Trust).unwrap();
+    let d = trusted.route(&bash("ls"));
+    assert_eq!((d.decision, d.rule.as_deref()), (DecisionKind::Block, Some("router.internal-error")));
+    assert!(d.reason.contains("huge"), "{}", d.reason);
+}

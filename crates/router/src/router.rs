@@ -46,7 +46,10 @@ impl Router {
     pub fn with_examples(file: PolicyFile, catalog: Catalog, origin: &str, env: Environment, examples: Examples) -> Result<Self, RouterError> {
         let policy = CompiledPolicy::compile(file, catalog, origin)?;
         let examples_checked = match examples {
-            Examples::Check => crate::examples::check(&policy)?,
+            Examples::Check => {
+                policy.compile_all()?;
+                crate::examples::check(&policy)?
+            }
             Examples::Trust => 0,
         };
         Ok(Self { policy, env, classifier: None, examples_checked })
@@ -57,13 +60,19 @@ impl Router {
         let text = std::fs::read_to_string(path)
             .map_err(|source| aethelgard_policy::PolicyError::Read { path: path.display().to_string(), source })?;
         let origin = path.display().to_string();
-        let (file, catalog) = aethelgard_policy::parse(&text, &origin, path.parent())?;
+        let (file, catalog) = match examples {
+            Examples::Check => aethelgard_policy::parse(&text, &origin, path.parent())?,
+            Examples::Trust => aethelgard_policy::parse_trusted(&text, &origin, path.parent())?,
+        };
         Self::with_examples(file, catalog, &origin, env, examples)
     }
 
     /// The built-in default policy.
     pub fn builtin(env: Environment, examples: Examples) -> Result<Self, RouterError> {
-        let (file, catalog) = aethelgard_policy::default_policy()?;
+        let (file, catalog) = match examples {
+            Examples::Check => aethelgard_policy::default_policy()?,
+            Examples::Trust => aethelgard_policy::default_policy_trusted()?,
+        };
         Self::with_examples(file, catalog, "built-in default policy", env, examples)
     }
 
@@ -94,8 +103,9 @@ impl Router {
         &self.policy.catalog
     }
 
-    /// Stage 1 only, without timing: for tests and tools that explain decisions.
-    pub fn stage1(&self, call: &ToolCall) -> Verdict {
+    /// Stage 1 only, without timing: for tests and tools that explain decisions. `Err` when a
+    /// rule of an unchecked policy cannot be compiled.
+    pub fn stage1(&self, call: &ToolCall) -> Result<Verdict, String> {
         stage1::evaluate(&self.policy, call, &self.env)
     }
 
@@ -112,7 +122,10 @@ impl Router {
     }
 
     fn decide(&self, call: &ToolCall) -> Decision {
-        let verdict = stage1::evaluate(&self.policy, call, &self.env);
+        let verdict = match stage1::evaluate(&self.policy, call, &self.env) {
+            Ok(verdict) => verdict,
+            Err(error) => return self.fail_decision(error),
+        };
         if verdict.undecided
             && let Some(classifier) = &self.classifier {
                 return match classifier.classify(call) {

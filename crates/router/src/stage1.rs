@@ -1,6 +1,6 @@
 //! Stage 1: the call's facts against the compiled rules and the filesystem table.
 
-use crate::compiled::{ArgTest, CompiledPolicy, CompiledRule, CompiledShell};
+use crate::compiled::{may_match, ArgTest, CompiledPolicy, CompiledRule, CompiledShell, Matchers};
 use crate::facts::{Environment, Facts};
 use crate::filesystem::{relative_to, Anchor};
 use aethelgard_policy::{Decision, FilesystemAccess, PathAccess, Targets};
@@ -30,17 +30,6 @@ pub(crate) enum Hit {
 }
 
 impl Hit {
-    fn and(self, other: impl FnOnce() -> Hit) -> Hit {
-        match self {
-            Hit::No => Hit::No,
-            Hit::Yes => other(),
-            Hit::Maybe(why) => match other() {
-                Hit::No => Hit::No,
-                _ => Hit::Maybe(why),
-            },
-        }
-    }
-
     fn better(self, other: Hit) -> Hit {
         match (&self, &other) {
             (Hit::Yes, _) => self,
@@ -88,23 +77,27 @@ impl Best {
     }
 }
 
-pub(crate) fn evaluate(policy: &CompiledPolicy, call: &ToolCall, env: &Environment) -> Verdict {
+/// Judges a call. Fails only when a rule cannot be compiled (a policy whose examples were never
+/// checked); the router then applies the fail mode.
+pub(crate) fn evaluate(policy: &CompiledPolicy, call: &ToolCall, env: &Environment) -> Result<Verdict, String> {
     if let Some(granted) = &call.granted
         && !granted.contains(&call.tool) {
-            return Verdict {
+            return Ok(Verdict {
                 decision: Decision::Block,
                 rule: Some("manifest.not-granted".to_owned()),
                 reason: format!("the tool `{}` is not granted for this task", call.tool),
                 score: 0.9,
                 undecided: false,
-            };
+            });
         }
     let facts = crate::facts::extract(call, &policy.catalog, env);
+    let tool = globset::Candidate::new(&call.tool);
     let mut best = Best { verdict: None };
 
-    for index in candidate_rules(policy, &facts) {
+    for index in candidate_rules(policy, call, &facts) {
         let Some(rule) = policy.rules.get(index) else { continue };
-        offer_hit(&mut best, rule, rule_hit(rule, policy, call, &facts));
+        let hit = rule_hit(rule, policy, call, &tool, &facts)?;
+        offer_hit(&mut best, rule, hit);
     }
 
     // The filesystem table, for every file the call touches.
@@ -144,7 +137,7 @@ pub(crate) fn evaluate(policy: &CompiledPolicy, call: &ToolCall, env: &Environme
             best.offer(policy.file.unresolved, "shell.unresolved", format!("cannot judge the command: {first}"), 0.6);
         }
 
-    match best.verdict {
+    Ok(match best.verdict {
         Some(verdict) => verdict,
         None => Verdict {
             decision: policy.file.default,
@@ -153,7 +146,7 @@ pub(crate) fn evaluate(policy: &CompiledPolicy, call: &ToolCall, env: &Environme
             score: base_score(&facts),
             undecided: true,
         },
-    }
+    })
 }
 
 fn offer_hit(best: &mut Best, rule: &CompiledRule, hit: Hit) {
@@ -173,28 +166,60 @@ fn offer_hit(best: &mut Best, rule: &CompiledRule, hit: Hit) {
     }
 }
 
-/// The rules that can apply: call rules always, shell rules for the programs present.
-fn candidate_rules(policy: &CompiledPolicy, facts: &Facts<'_>) -> Vec<usize> {
-    let mut out: Vec<usize> = policy.call_rules.clone();
+/// The rules that can apply: shell rules for the programs present, call rules always, minus those
+/// a cheap look shows cannot apply (so their matchers are never compiled on the hook's path).
+fn candidate_rules(policy: &CompiledPolicy, call: &ToolCall, facts: &Facts<'_>) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
     if let Some(analysis) = &facts.analysis {
-        if !analysis.commands.is_empty() {
-            out.extend(&policy.shell_scan);
-        }
         for command in &analysis.commands {
             if let Some(rules) = policy.by_program.get(&command.program) {
                 out.extend(rules);
             }
         }
+        for &index in &policy.shell_scan {
+            let Some(rule) = policy.rules.get(index) else { continue };
+            let Some(shell) = &rule.rule.shell else { continue };
+            let possible = if !shell.program.is_empty() {
+                analysis.commands.iter().any(|c| shell.program.iter().any(|p| may_match(p, &c.program)))
+            } else {
+                (shell.fed_by.is_empty() || analysis.commands.iter().any(|c| !c.fed_by.is_empty()))
+                    && (shell.via.is_empty() || analysis.commands.iter().any(|c| !c.via.is_empty()))
+                    && (!shell.executes_download || analysis.commands.iter().any(|c| analysis.executes_download(c)))
+            };
+            if possible {
+                out.push(index);
+            }
+        }
     }
+    out.extend(&policy.call_rules);
+    out.retain(|&index| {
+        policy.rules.get(index).is_some_and(|rule| {
+            let rule = &rule.rule;
+            (rule.tool.is_empty() || rule.tool.iter().any(|p| may_match(p, &call.tool)))
+                && (rule.hosts.is_empty() || !facts.hosts.is_empty())
+                && (rule.paths.is_empty() || !facts.accesses.is_empty())
+        })
+    });
     out.sort_unstable();
     out.dedup();
     out
 }
 
-/// Whether one rule applies to the call.
-pub(crate) fn rule_hit(rule: &CompiledRule, policy: &CompiledPolicy, call: &ToolCall, facts: &Facts<'_>) -> Hit {
-    let tool_ok = rule.tool.as_ref().is_none_or(|set| set.is_match(&call.tool));
-    if !tool_ok {
+/// Whether one rule applies to the call. `tool` is the call's tool name, prepared once per call
+/// for glob matching.
+pub(crate) fn rule_hit(
+    rule: &CompiledRule,
+    policy: &CompiledPolicy,
+    call: &ToolCall,
+    tool: &globset::Candidate<'_>,
+    facts: &Facts<'_>,
+) -> Result<Hit, String> {
+    let m = rule.matchers()?;
+    Ok(hit(m, rule, policy, call, tool, facts))
+}
+
+fn hit(m: &Matchers, rule: &CompiledRule, policy: &CompiledPolicy, call: &ToolCall, tool: &globset::Candidate<'_>, facts: &Facts<'_>) -> Hit {
+    if m.tool.as_ref().is_some_and(|set| !set.is_match_candidate(tool)) {
         return Hit::No;
     }
     if !rule.rule.risk.is_empty() {
@@ -203,48 +228,46 @@ pub(crate) fn rule_hit(rule: &CompiledRule, policy: &CompiledPolicy, call: &Tool
             return Hit::No;
         }
     }
-    for arg in &rule.args {
+    for arg in &m.args {
         if !arg_matches(&call.args, &arg.pointer, &arg.matcher) {
             return Hit::No;
         }
     }
-    let mut hit = Hit::Yes;
-    if let Some(hosts) = &rule.hosts
-        && !facts.hosts.iter().any(|host| hosts.is_match(host)) {
+    if let Some(hosts) = &m.hosts {
+        if !facts.hosts.iter().any(|host| hosts.is_match(host)) {
             return Hit::No;
         }
-    if !rule.paths.is_empty() {
+    }
+    if !m.paths.is_empty() {
         let touched = facts.accesses.iter().any(|(path, access)| {
-            let access_ok = match rule.access {
+            let access_ok = match m.access {
                 None => true,
                 Some(PathAccess::Read) => *access == Access::Read,
                 Some(PathAccess::Write) => *access == Access::Write,
             };
-            access_ok && !path.dynamic && path_matches(rule, &path.value, facts)
+            access_ok && !path.dynamic && path_matches(m, &path.value, facts)
         });
         if !touched {
             return Hit::No;
         }
     }
-    if let Some(shell) = &rule.shell {
-        let Some(analysis) = &facts.analysis else { return Hit::No };
-        let mut any = Hit::No;
-        for command in &analysis.commands {
-            if shell.executes_download && !analysis.executes_download(command) {
-                continue;
-            }
-            any = any.better(shell_hit(shell, command, policy, facts));
-            if any == Hit::Yes {
-                break;
-            }
+    let Some(shell) = &m.shell else { return Hit::Yes };
+    let Some(analysis) = &facts.analysis else { return Hit::No };
+    let mut any = Hit::No;
+    for command in &analysis.commands {
+        if shell.executes_download && !analysis.executes_download(command) {
+            continue;
         }
-        hit = hit.and(|| any);
+        any = any.better(shell_hit(shell, command, policy, facts));
+        if any == Hit::Yes {
+            break;
+        }
     }
-    hit
+    any
 }
 
-fn path_matches(rule: &CompiledRule, path: &str, facts: &Facts<'_>) -> bool {
-    rule.paths.iter().any(|(anchor, glob)| match anchor {
+fn path_matches(m: &Matchers, path: &str, facts: &Facts<'_>) -> bool {
+    m.paths.iter().any(|(anchor, glob)| match anchor {
         Anchor::Absolute => glob.is_match(path),
         Anchor::Home => relative_to(path, &facts.home).is_some_and(|rel| glob.is_match(rel)),
         Anchor::Workspace => relative_to(path, &facts.workspace).is_some_and(|rel| glob.is_match(rel)),

@@ -61,7 +61,7 @@ fn latencies(router: &Router, report: &Report) -> (f64, f64) {
         .map(|(item, _)| {
             let call = aethelgard_protocol::ToolCall::new("Bash", serde_json::json!({ "command": item.command })).with_cwd(WORKSPACE);
             let start = std::time::Instant::now();
-            let _ = router.stage1(&call);
+            let _ = router.route(&call);
             start.elapsed().as_nanos() as f64 / 1000.0
         })
         .collect();
