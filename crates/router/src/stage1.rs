@@ -233,11 +233,10 @@ fn hit(m: &Matchers, rule: &CompiledRule, policy: &CompiledPolicy, call: &ToolCa
             return Hit::No;
         }
     }
-    if let Some(hosts) = &m.hosts {
-        if !facts.hosts.iter().any(|host| hosts.is_match(host)) {
+    if let Some(hosts) = &m.hosts
+        && !facts.hosts.iter().any(|host| hosts.is_match(host)) {
             return Hit::No;
         }
-    }
     if !m.paths.is_empty() {
         let touched = facts.accesses.iter().any(|(path, access)| {
             let access_ok = match m.access {

@@ -24,6 +24,10 @@ pub(crate) struct WordEnv<'a> {
 /// Resolves a raw word (as written, quotes included). Command substitutions inside it are
 /// appended to `subs` so the caller analyses what they run.
 pub(crate) fn resolve(raw: &str, env: &WordEnv<'_>, subs: &mut Vec<Substitution>) -> Arg {
+    // Most words quote and expand nothing: they are what they say, without another parse.
+    if !raw.contains(['\'', '"', '\\', '$', '`', '~', '{']) {
+        return Arg::literal(raw);
+    }
     let options = ParserOptions::default();
     match brush_parser::word::parse(raw, &options) {
         Ok(pieces) => {
