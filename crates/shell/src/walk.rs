@@ -71,6 +71,10 @@ impl Walker<'_> {
             self.unresolved(Unresolved::TooDeep);
             return;
         }
+        if let Some(problem) = bodiless_here_document(text) {
+            self.unresolved(Unresolved::Parse(problem));
+            return;
+        }
         let options = brush_parser::ParserOptions::default();
         // brush-parser allows itself `unwrap`; a panic on hostile input must not take the hook down.
         let parsed = std::panic::catch_unwind(|| {
@@ -443,9 +447,12 @@ impl Walker<'_> {
                 let mut found = Vec::new();
                 let arg = if doc.requires_expansion {
                     let env = WordEnv { home: &self.ctx.home, cwd: frame.cwd.as_deref(), vars: &self.vars };
-                    match brush_parser::word::parse_heredoc(&doc.doc.value, &brush_parser::ParserOptions::default()) {
-                        Ok(_) => words::resolve(&format!("\"{}\"", doc.doc.value.replace('"', "\\\"")), &env, &mut found),
-                        Err(_) => Arg { value: doc.doc.value.clone(), dynamic: true },
+                    let heredoc = std::panic::catch_unwind(|| {
+                        brush_parser::word::parse_heredoc(&doc.doc.value, &brush_parser::ParserOptions::default()).is_ok()
+                    });
+                    match heredoc {
+                        Ok(true) => words::resolve(&format!("\"{}\"", doc.doc.value.replace('"', "\\\"")), &env, &mut found),
+                        _ => Arg { value: doc.doc.value.clone(), dynamic: true },
                     }
                 } else {
                     Arg::literal(doc.doc.value.clone())
@@ -633,15 +640,96 @@ fn nesting(text: &str) -> usize {
     deepest
 }
 
-/// The output of a substitution that is a single `echo`/`printf` of literal words.
-fn literal_echo(script: &str, frame: &Frame, home: &str) -> Option<String> {
-    if frame.depth >= MAX_DEPTH {
-        return None;
+/// The output of a substitution whose script is `echo`/`printf` of plain words (`$(echo rm)`).
+/// Only plain words are substituted: analysing the script fully here as well as in
+/// [`Walker::substitutions`] made nested substitutions cost 2^depth (found by fuzzing).
+fn literal_echo(script: &str, _frame: &Frame, _home: &str) -> Option<String> {
+    let words = crate::fast::plain_words(script.trim())?;
+    let (program, args) = words.split_first()?;
+    let command = Command {
+        program: program.clone(),
+        path: program.clone(),
+        args: args.iter().map(|a| Arg::literal(a.clone())).collect(),
+        via: Vec::new(),
+        origin: Origin::Substitution,
+        fed_by: Vec::new(),
+        cwd: None,
+        stdin: None,
+        pipeline: 0,
+    };
+    literal_output(std::slice::from_ref(&command))
+}
+
+/// A here-document operator (`<<TAG`, outside quotes) whose tag is empty or whose body never
+/// starts (no newline follows). brush-parser 0.4.0's tokenizer loops forever, allocating, on
+/// such input (found by fuzzing); bash itself only warns and reads an empty body. Either way the
+/// command is not one we can judge, so it is unresolved before the parser sees it.
+fn bodiless_here_document(text: &str) -> Option<String> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Quote {
+        None,
+        Single,
+        Double,
+        /// Inside `$(` (unquoted even within double quotes), until its `)`.
+        Substitution,
     }
-    let context = Context { cwd: frame.cwd.clone().unwrap_or_default(), home: home.to_owned() };
-    let analysis = analyze(script, &context);
-    if !analysis.is_resolved() || analysis.commands.len() != 1 {
-        return None;
+    let bytes = text.as_bytes();
+    let mut stack = vec![Quote::None];
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let top = stack.last().copied().unwrap_or(Quote::None);
+        let single = top == Quote::Single;
+        let double = top == Quote::Double;
+        match b {
+            b'\\' if !single => i += 1,
+            b'\'' if !double => {
+                if single {
+                    stack.pop();
+                } else {
+                    stack.push(Quote::Single);
+                }
+            }
+            b'"' if !single => {
+                if double {
+                    stack.pop();
+                } else {
+                    stack.push(Quote::Double);
+                }
+            }
+            b'$' if !single && bytes.get(i + 1) == Some(&b'(') => {
+                stack.push(Quote::Substitution);
+                i += 1;
+            }
+            b')' if top == Quote::Substitution => {
+                stack.pop();
+            }
+            b'<' if !single && !double => {
+                let here = bytes.get(i + 1) == Some(&b'<') && bytes.get(i + 2) != Some(&b'<') && (i == 0 || bytes.get(i - 1) != Some(&b'<'));
+                if here {
+                    let mut j = i + 2;
+                    if bytes.get(j) == Some(&b'-') {
+                        j += 1;
+                    }
+                    while bytes.get(j).is_some_and(|c| c.is_ascii_whitespace() && *c != b'\n') {
+                        j += 1;
+                    }
+                    let tag_start = j;
+                    while bytes.get(j).is_some_and(|c| !c.is_ascii_whitespace() && !b";|&<>()".contains(c)) {
+                        j += 1;
+                    }
+                    if j == tag_start {
+                        return Some("a here-document without a delimiter".to_owned());
+                    }
+                    if !bytes.get(j..).is_some_and(|rest| rest.contains(&b'\n')) {
+                        return Some("a here-document whose body never starts".to_owned());
+                    }
+                    i = j;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
     }
-    literal_output(&analysis.commands)
+    None
 }

@@ -29,8 +29,11 @@ pub(crate) fn resolve(raw: &str, env: &WordEnv<'_>, subs: &mut Vec<Substitution>
         return Arg::literal(raw);
     }
     let options = ParserOptions::default();
-    match brush_parser::word::parse(raw, &options) {
-        Ok(pieces) => {
+    // brush-parser panics on some hostile words (a `~N` directory-stack index that overflows);
+    // a panic is treated like a parse error.
+    let parsed = std::panic::catch_unwind(|| brush_parser::word::parse(raw, &options).ok()).ok().flatten();
+    match parsed {
+        Some(pieces) => {
             let mut arg = Arg { value: String::with_capacity(raw.len()), dynamic: false };
             for piece in &pieces {
                 push_piece(&mut arg, piece, env, subs, false);
@@ -39,7 +42,7 @@ pub(crate) fn resolve(raw: &str, env: &WordEnv<'_>, subs: &mut Vec<Substitution>
         }
         // A word brush cannot split into pieces is judged as written, but marked dynamic so the
         // router never relies on it.
-        Err(_) => Arg { value: raw.to_owned(), dynamic: true },
+        None => Arg { value: raw.to_owned(), dynamic: true },
     }
 }
 
