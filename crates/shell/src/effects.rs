@@ -33,16 +33,30 @@ pub(crate) fn has_flag(args: &[Arg], flag: &str) -> bool {
 
 /// Operands: arguments that are not options (everything after `--` counts).
 fn operands(args: &[Arg]) -> Vec<&Arg> {
+    operands_with(args, |_| false)
+}
+
+/// Operands, skipping the word after each option for which `takes_value` holds
+/// (`ssh -p 2222 host`, `sed -e SCRIPT file`).
+fn operands_with(args: &[Arg], takes_value: impl Fn(&str) -> bool) -> Vec<&Arg> {
     let mut out = Vec::new();
+    let mut skip = false;
     let mut options_done = false;
     for arg in args {
-        if !options_done && arg.value == "--" {
+        if skip {
+            skip = false;
+            continue;
+        }
+        let value = arg.value.as_str();
+        if !options_done && value == "--" {
             options_done = true;
             continue;
         }
-        if options_done || !arg.value.starts_with('-') || arg.value == "-" {
-            out.push(arg);
+        if !options_done && value.starts_with('-') && value != "-" {
+            skip = takes_value(value);
+            continue;
         }
+        out.push(arg);
     }
     out
 }
@@ -181,33 +195,15 @@ fn in_place(args: &[Arg]) -> bool {
 /// The files `sed -i` / `perl -i` edit: operands other than the script (the first operand, or the
 /// values of `-e` / `-f` when the script is given that way).
 fn in_place_files(args: &[Arg]) -> Vec<&Arg> {
-    let mut files = Vec::new();
-    let mut script_given = false;
-    let mut skip_next = false;
-    let mut options_done = false;
-    for arg in args {
-        if skip_next {
-            skip_next = false;
-            continue;
-        }
-        let value = arg.value.as_str();
-        if !options_done && value == "--" {
-            options_done = true;
-            continue;
-        }
-        if !options_done && value.starts_with('-') && value != "-" {
-            // `-e SCRIPT`, `-f FILE`, and bundles ending in e or f (`-pie`) take the next word.
-            if matches!(value, "--expression" | "--file") || (!value.starts_with("--") && (value.ends_with('e') || value.ends_with('f'))) {
-                script_given = true;
-                skip_next = true;
-            }
-            if value.starts_with("--expression=") || value.starts_with("--file=") {
-                script_given = true;
-            }
-            continue;
-        }
-        files.push(arg);
-    }
+    // `-e SCRIPT`, `-f FILE`, and bundles ending in e or f (`-pie`) take the next word.
+    let takes_script = |value: &str| {
+        matches!(value, "--expression" | "--file") || (!value.starts_with("--") && (value.ends_with('e') || value.ends_with('f')))
+    };
+    let script_given = args
+        .iter()
+        .take_while(|a| a.value != "--")
+        .any(|a| a.value.starts_with('-') && (takes_script(&a.value) || a.value.starts_with("--expression=") || a.value.starts_with("--file=")));
+    let mut files = operands_with(args, takes_script);
     if !script_given && !files.is_empty() {
         files.remove(0);
     }
@@ -339,26 +335,7 @@ fn remote_operands<'a>(program: &str, args: &'a [Arg]) -> Vec<&'a Arg> {
         "rsync" => &["-e", "--rsh", "-f", "--filter", "--exclude", "--include", "--port", "-T", "--temp-dir"],
         _ => &[],
     };
-    let mut out = Vec::new();
-    let mut skip = false;
-    let mut options_done = false;
-    for arg in args {
-        if skip {
-            skip = false;
-            continue;
-        }
-        let value = arg.value.as_str();
-        if !options_done && value == "--" {
-            options_done = true;
-            continue;
-        }
-        if !options_done && value.starts_with('-') && value != "-" {
-            skip = with_value.contains(&value);
-            continue;
-        }
-        out.push(arg);
-    }
-    out
+    operands_with(args, |value| with_value.contains(&value))
 }
 
 pub(crate) fn hosts(analysis: &Analysis) -> Vec<String> {
