@@ -79,8 +79,12 @@ impl Walker<'_> {
         }
         let options = brush_parser::ParserOptions::default();
         // brush-parser allows itself `unwrap`; a panic on hostile input must not take the hook down.
+        // A trailing newline changes nothing to bash, and keeps brush's here-document tokenizer
+        // out of the end-of-input state where it can loop forever (defence in depth behind
+        // `bodiless_here_document`).
+        let terminated = format!("{text}\n");
         let parsed = std::panic::catch_unwind(|| {
-            brush_parser::Parser::new(std::io::Cursor::new(text.as_bytes()), &options).parse_program()
+            brush_parser::Parser::new(std::io::Cursor::new(terminated.as_bytes()), &options).parse_program()
         });
         match parsed {
             Ok(Ok(program)) => {

@@ -1,3 +1,4 @@
 mod corpus;
 mod hooks;
 mod regression;
+mod fuzz_regressions;
