@@ -93,3 +93,17 @@ fn other_events_get_no_opinion() {
     let post = r#"{"hook_event_name":"PostToolUse","tool_name":"Bash","tool_input":{"command":"rm -rf ~"}}"#;
     assert_eq!(respond(Runtime::Codex, post.as_bytes(), Ok(&router())).stdout, None);
 }
+
+/// OpenClaw's `before_tool_call` event (captured from OpenClaw 2026.9.6) routed as a tool call:
+/// its `exec` tool is in the built-in OpenClaw catalog with the command at `/command`.
+#[test]
+fn openclaw_before_tool_call_event_is_judged() {
+    let text = fixture("openclaw/before_tool_call_event_ctx.json");
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let event = &value["event"];
+    let call = aethelgard_protocol::ToolCall::new(event["toolName"].as_str().unwrap(), event["params"].clone())
+        .with_cwd("/home/dev/runs_oc/local_plugin_dir/state/workspace");
+    let decision = router().route(&call);
+    assert_eq!(decision.decision, aethelgard_protocol::DecisionKind::Block);
+    assert_eq!(decision.rule.as_deref(), Some("rm-recursive-outside-workspace"));
+}
