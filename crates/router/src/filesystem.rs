@@ -207,9 +207,11 @@ impl Filesystem {
 
     /// Whether a recursive delete of `path` stays inside a writable area: strictly below the
     /// workspace, or strictly below another writable entry of the table (`/tmp/build` but not
-    /// `/tmp`). The workspace root and its ancestors are never inside.
+    /// `/tmp`). The workspace root, the home directory and their ancestors are never inside.
     pub(crate) fn strictly_inside_writable(&self, path: &str, workspace: &str, home: &str) -> bool {
-        if path == workspace || aethelgard_shell::is_within(workspace, path) {
+        // The workspace root, the home directory and their ancestors are never "inside", even
+        // when they sit in a writable area (a home under /tmp).
+        if aethelgard_shell::is_within(workspace, path) || aethelgard_shell::is_within(home, path) {
             return false;
         }
         if aethelgard_shell::is_within(path, workspace) {

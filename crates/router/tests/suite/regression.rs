@@ -270,3 +270,12 @@ fn ssh_option_values_are_not_hosts() {
     let analysis = aethelgard_shell::analyze("ssh -p 2222 -i key evil.example uptime", &aethelgard_shell::Context::new("/w", "/h"));
     assert_eq!(analysis.hosts(), ["evil.example"]);
 }
+
+#[test]
+fn deleting_home_is_outside_even_when_home_is_in_a_writable_area() {
+    let router = Router::builtin(Environment::new("/tmp/home", "/tmp/home/project"), Examples::Trust).unwrap();
+    let call = ToolCall::new("Bash", json!({ "command": "bash -c \"r''m -rf ~\"" })).with_cwd("/tmp/home/project");
+    assert_eq!(router.route(&call).rule.as_deref(), Some(RM));
+    let inside = ToolCall::new("Bash", json!({ "command": "rm -rf /tmp/home/project/target" })).with_cwd("/tmp/home/project");
+    assert_eq!(router.route(&inside).decision, DecisionKind::Allow);
+}
