@@ -72,7 +72,9 @@ pub(crate) struct CompiledPolicy {
     pub filesystem: Filesystem,
     /// Shell rules by exact program name.
     pub by_program: HashMap<String, Vec<usize>>,
-    /// Shell rules whose program list has globs, or that name no program.
+    /// Program globs of shell rules (`python*`), with their rule: the few patterns matched per call.
+    pub program_globs: Vec<(String, usize)>,
+    /// Shell rules that name no program (`fed_by`, `via` or `executes_download` only).
     pub shell_scan: Vec<usize>,
     /// Rules without a shell condition: tried on every call.
     pub call_rules: Vec<usize>,
@@ -176,13 +178,18 @@ impl CompiledPolicy {
             .map_err(|message| RouterError::Compile { origin: origin.to_owned(), rule: "[filesystem]".to_owned(), message })?;
         let mut rules = Vec::with_capacity(file.rules.len());
         let mut by_program: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut program_globs = Vec::new();
         let mut shell_scan = Vec::new();
         let mut call_rules = Vec::new();
         for (index, rule) in file.rules.iter().enumerate() {
             match &rule.shell {
-                Some(condition) if !condition.program.is_empty() && !condition.program.iter().any(|p| is_glob(p)) => {
+                Some(condition) if !condition.program.is_empty() => {
                     for program in &condition.program {
-                        by_program.entry(program.clone()).or_default().push(index);
+                        if is_glob(program) {
+                            program_globs.push((program.clone(), index));
+                        } else {
+                            by_program.entry(program.clone()).or_default().push(index);
+                        }
                     }
                 }
                 Some(_) => shell_scan.push(index),
@@ -190,7 +197,7 @@ impl CompiledPolicy {
             }
             rules.push(CompiledRule { rule: rule.clone(), matchers: OnceLock::new() });
         }
-        Ok(Self { origin: origin.to_owned(), file, catalog, rules, filesystem, by_program, shell_scan, call_rules })
+        Ok(Self { origin: origin.to_owned(), file, catalog, rules, filesystem, by_program, program_globs, shell_scan, call_rules })
     }
 
     /// Builds every rule's matchers now, so compile errors surface at load.

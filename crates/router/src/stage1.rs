@@ -176,16 +176,16 @@ fn candidate_rules(policy: &CompiledPolicy, call: &ToolCall, facts: &Facts<'_>) 
                 out.extend(rules);
             }
         }
+        for (pattern, index) in &policy.program_globs {
+            if analysis.commands.iter().any(|c| may_match(pattern, &c.program)) {
+                out.push(*index);
+            }
+        }
         for &index in &policy.shell_scan {
-            let Some(rule) = policy.rules.get(index) else { continue };
-            let Some(shell) = &rule.rule.shell else { continue };
-            let possible = if !shell.program.is_empty() {
-                analysis.commands.iter().any(|c| shell.program.iter().any(|p| may_match(p, &c.program)))
-            } else {
-                (shell.fed_by.is_empty() || analysis.commands.iter().any(|c| !c.fed_by.is_empty()))
-                    && (shell.via.is_empty() || analysis.commands.iter().any(|c| !c.via.is_empty()))
-                    && (!shell.executes_download || analysis.commands.iter().any(|c| analysis.executes_download(c)))
-            };
+            let Some(shell) = policy.rules.get(index).and_then(|r| r.rule.shell.as_ref()) else { continue };
+            let possible = (shell.fed_by.is_empty() || analysis.commands.iter().any(|c| !c.fed_by.is_empty()))
+                && (shell.via.is_empty() || analysis.commands.iter().any(|c| !c.via.is_empty()))
+                && (!shell.executes_download || analysis.commands.iter().any(|c| analysis.executes_download(c)));
             if possible {
                 out.push(index);
             }
@@ -198,11 +198,27 @@ fn candidate_rules(policy: &CompiledPolicy, call: &ToolCall, facts: &Facts<'_>) 
             (rule.tool.is_empty() || rule.tool.iter().any(|p| may_match(p, &call.tool)))
                 && (rule.hosts.is_empty() || !facts.hosts.is_empty())
                 && (rule.paths.is_empty() || !facts.accesses.is_empty())
+                && rule.shell.as_ref().is_none_or(|shell| shell_may_apply(shell, facts))
         })
     });
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// Necessary conditions of a shell condition that need nothing compiled: some command carries the
+/// first prefix word, one of the flags, an argument one of the globs may match. A rule that fails
+/// them cannot apply, so its regexes are never compiled for this call.
+fn shell_may_apply(shell: &aethelgard_policy::ShellCondition, facts: &Facts<'_>) -> bool {
+    let Some(analysis) = &facts.analysis else { return false };
+    let commands = &analysis.commands;
+    let prefix_ok = shell.prefix.first().is_none_or(|first| {
+        commands.iter().any(|c| c.args.first().is_some_and(|a| first.alternatives().iter().any(|w| *w == a.value)))
+    });
+    let flags_ok = shell.flags.is_empty() || commands.iter().any(|c| shell.flags.iter().any(|f| c.has_flag(f)));
+    let args_ok = shell.args.is_empty()
+        || commands.iter().any(|c| c.args.iter().any(|a| shell.args.iter().any(|g| may_match(g, &a.value))));
+    prefix_ok && flags_ok && args_ok
 }
 
 /// Whether one rule applies to the call. `tool` is the call's tool name, prepared once per call
