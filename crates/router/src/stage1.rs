@@ -213,7 +213,7 @@ fn shell_may_apply(shell: &aethelgard_policy::ShellCondition, facts: &Facts<'_>)
     let Some(analysis) = &facts.analysis else { return false };
     let commands = &analysis.commands;
     let prefix_ok = shell.prefix.first().is_none_or(|first| {
-        commands.iter().any(|c| c.args.first().is_some_and(|a| first.alternatives().iter().any(|w| *w == a.value)))
+        commands.iter().any(|c| c.args.first().is_some_and(|a| first.alternatives().contains(&a.value)))
     });
     let flags_ok = shell.flags.is_empty() || commands.iter().any(|c| shell.flags.iter().any(|f| c.has_flag(f)));
     let args_ok = shell.args.is_empty()
