@@ -256,7 +256,7 @@ impl Walker<'_> {
         let mut arg = words::resolve(&word.value, &env, &mut found);
         // `$(echo rm)` and `` `printf rm` `` print a literal: substitute it rather than give up.
         if arg.dynamic && found.len() == 1 && arg.value.matches(Arg::DYNAMIC).count() == 1 {
-            let printed = found.first().and_then(|sub| literal_echo(&sub.script, frame, &self.ctx.home));
+            let printed = found.first().and_then(|sub| literal_echo(&sub.script));
             if let Some(text) = printed.filter(|t| !t.chars().any(char::is_whitespace)) {
                 arg.value = arg.value.replacen(Arg::DYNAMIC, &text, 1);
                 arg.dynamic = arg.value.contains(Arg::DYNAMIC);
@@ -649,7 +649,7 @@ fn nesting(text: &str) -> usize {
 /// The output of a substitution whose script is `echo`/`printf` of plain words (`$(echo rm)`).
 /// Only plain words are substituted: analysing the script fully here as well as in
 /// [`Walker::substitutions`] made nested substitutions cost 2^depth (found by fuzzing).
-fn literal_echo(script: &str, _frame: &Frame, _home: &str) -> Option<String> {
+fn literal_echo(script: &str) -> Option<String> {
     let words = crate::fast::plain_words(script.trim())?;
     let (program, args) = words.split_first()?;
     let command = Command {

@@ -3,64 +3,20 @@
 //! answer every one of them, in bounded time, with a deny (Claude Code: deny or ask).
 //!
 //! Some of these inputs hang or allocate without bound when they regress, so each test runs its
-//! body in a child process (this test binary, re-run on that one test) and kills it at [`LIMIT`].
+//! body in a child process (this test binary, re-run on that one test) and kills it after a time limit (`tests/support/isolated.rs`).
 
 use aethelgard_router::hook::{respond, Runtime};
 use aethelgard_router::{Environment, Examples, Router};
 use serde_json::{json, Value};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-/// Far above what any of these needs once handled, even unoptimised.
-const LIMIT: Duration = Duration::from_secs(10);
-const CHILD: &str = "AETHELGARD_REGRESSION_CHILD";
+#[path = "../../../../tests/support/isolated.rs"]
+mod support;
 
-/// Runs `body` in a child process and fails if it fails, panics, or outlives [`LIMIT`].
+/// Runs `body` in a child process killed after the limit (`tests/support/isolated.rs`).
 fn isolated(name: &str, body: impl FnOnce()) {
-    if std::env::var_os(CHILD).is_some() {
-        body();
-        return;
-    }
     // libtest names a test by its path without the crate: `suite::fuzz_regressions::NAME`.
     let module = module_path!().split_once("::").map_or("", |(_, rest)| rest);
-    let test = format!("{module}::{name}");
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let mut child = Command::new(exe)
-        .args([test.as_str(), "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD, "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("re-run the test binary");
-    // Drain both pipes on threads, so a long panic message cannot block the child.
-    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            if let Some(mut pipe) = pipe {
-                let _ = std::io::Read::read_to_string(&mut pipe, &mut text);
-            }
-            text
-        })
-    };
-    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>));
-    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>));
-    let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().expect("wait for the child") {
-            let stdout = stdout.join().unwrap_or_default();
-            let stderr = stderr.join().unwrap_or_default();
-            assert!(status.success(), "{test} failed in its child process ({status}):\n{stdout}\n{stderr}");
-            // Guard against a filter that matches nothing (a renamed test or module).
-            assert!(stdout.contains("running 1 test"), "{test} did not run in the child:\n{stdout}");
-            return;
-        }
-        if started.elapsed() > LIMIT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{test}: the hook did not finish within {LIMIT:?} (killed)");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    support::isolated(&format!("{module}::{name}"), body);
 }
 
 fn router() -> Router {
