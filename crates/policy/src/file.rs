@@ -55,7 +55,57 @@ pub struct PolicyFile {
     #[serde(default)]
     pub examples: ExampleContext,
     #[serde(default)]
+    pub audit: AuditSection,
+    #[serde(default)]
     pub rules: Vec<Rule>,
+}
+
+/// How decisions are recorded in the audit log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSection {
+    /// Record decisions at all (`--no-audit` turns recording off for one command).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// The store; default `$AETHELGARD_AUDIT_DB`, else `~/.local/share/aethelgard/audit.db`.
+    #[serde(default)]
+    pub store: Option<String>,
+    /// `normal` survives the process being killed; `full` also fsyncs every commit (power loss).
+    #[serde(default)]
+    pub sync: AuditSync,
+    /// Redact the built-in secret patterns (cloud keys, tokens, private keys, passwords).
+    #[serde(default = "yes")]
+    pub redact_builtin: bool,
+    /// More patterns to redact from arguments before they are stored.
+    #[serde(default)]
+    pub redact: Vec<RedactPattern>,
+}
+
+impl Default for AuditSection {
+    fn default() -> Self {
+        Self { enabled: true, store: None, sync: AuditSync::Normal, redact_builtin: true, redact: Vec::new() }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Durability of an audit commit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuditSync {
+    #[default]
+    Normal,
+    Full,
+}
+
+/// A named regex whose matches are replaced by `[REDACTED:name]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedactPattern {
+    pub name: String,
+    pub pattern: String,
 }
 
 fn one() -> u32 {
@@ -319,6 +369,14 @@ fn validate(file: &PolicyFile, origin: &str) -> Result<(), PolicyError> {
             origin: origin.to_owned(),
             message: format!("unsupported `version = {}`; this build reads version 1", file.version),
         });
+    }
+    for redact in &file.audit.redact {
+        if let Err(error) = regex_syntax::Parser::new().parse(&redact.pattern) {
+            return Err(PolicyError::Invalid {
+                origin: origin.to_owned(),
+                message: format!("`[[audit.redact]]` pattern `{}` is not a valid regex: {error}", redact.name),
+            });
+        }
     }
     let mut ids = HashSet::new();
     for rule in &file.rules {

@@ -8,8 +8,8 @@ pub mod import;
 pub use catalog::{ArgAccess, Catalog, ToolEntry, BUILTIN_CATALOGS};
 pub use error::PolicyError;
 pub use file::{
-    ArgMatcher, CatalogSection, Decision, Example, ExampleCall, ExampleContext, FailMode, FilesystemAccess, FilesystemSection, PathAccess, PrefixToken,
-    PolicyFile, Rule, ShellCondition, Targets,
+    ArgMatcher, AuditSection, AuditSync, CatalogSection, Decision, Example, ExampleCall, ExampleContext, FailMode, FilesystemAccess, FilesystemSection, PathAccess, PrefixToken,
+    PolicyFile, RedactPattern, Rule, ShellCondition, Targets,
 };
 
 /// The built-in default policy (`data/policy/default.toml`).

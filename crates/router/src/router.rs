@@ -99,6 +99,11 @@ impl Router {
         self.policy.file.fail_mode
     }
 
+    /// How the policy wants decisions recorded.
+    pub fn audit_settings(&self) -> &aethelgard_policy::AuditSection {
+        &self.policy.file.audit
+    }
+
     pub fn catalog(&self) -> &Catalog {
         &self.policy.catalog
     }

@@ -1,4 +1,7 @@
+pub mod audit;
 pub mod demo;
 pub mod hook;
+pub mod import;
 pub mod policy;
+pub mod report;
 pub mod route;

@@ -1,0 +1,1 @@
+//! Importers of agent logs into session records (filled in by the importers work).

@@ -1,0 +1,121 @@
+//! Redaction of secrets from call arguments before they reach the store.
+//!
+//! A built-in set of patterns covers the secrets agents most often carry in tool arguments
+//! (cloud keys, tokens, private keys, passwords in URLs and assignments); a policy adds its own.
+//! Keys whose name says they hold a secret (`password`, `token`, ...) have their whole value
+//! replaced. Redaction runs before hashing, so the secret never enters the log at all.
+
+use crate::AuditError;
+use regex::Regex;
+use serde_json::Value;
+
+/// The built-in patterns: (name, regex).
+pub const BUILTIN_PATTERNS: &[(&str, &str)] = &[
+    ("aws-access-key", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    ("github-token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"),
+    ("openai-key", r"\bsk-(?:proj-|ant-)?[A-Za-z0-9_\-]{20,}"),
+    ("slack-token", r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
+    ("private-key", r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)"),
+    ("bearer", r"(?i)\bbearer\s+[A-Za-z0-9._~+/=\-]{16,}"),
+    ("url-password", r"(?i)\b([a-z][a-z0-9+.\-]*://[^/\s:@]+):[^@\s/]+@"),
+    (
+        "assignment",
+        r#"(?i)\b([A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY)[A-Z0-9_]*\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s"']+)"#,
+    ),
+];
+
+/// Object keys whose whole value is a secret.
+const SECRET_KEYS: &[&str] = &["password", "passwd", "secret", "token", "api_key", "apikey", "access_token", "private_key", "client_secret"];
+
+/// A named pattern to redact.
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    name: String,
+    regex: Regex,
+    builtin: bool,
+}
+
+/// Replaces secrets in JSON values.
+#[derive(Clone, Debug, Default)]
+pub struct Redactor {
+    patterns: Vec<Pattern>,
+}
+
+impl Redactor {
+    /// No redaction at all.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// The built-in patterns plus `extra` (name, regex) pairs from the policy.
+    pub fn new(builtin: bool, extra: &[(String, String)]) -> Result<Self, AuditError> {
+        let mut patterns = Vec::new();
+        if builtin {
+            for (name, source) in BUILTIN_PATTERNS {
+                patterns.push(compile(name, source, true)?);
+            }
+        }
+        for (name, source) in extra {
+            patterns.push(compile(name, source, false)?);
+        }
+        Ok(Self { patterns })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
+    /// Redacts every string inside `value`, in place.
+    pub fn redact(&self, value: &mut Value) {
+        if self.patterns.is_empty() {
+            return;
+        }
+        match value {
+            Value::String(text) => {
+                if let Some(redacted) = self.redact_text(text) {
+                    *text = redacted;
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|item| self.redact(item)),
+            Value::Object(map) => {
+                for (key, item) in map.iter_mut() {
+                    let lower = key.to_ascii_lowercase();
+                    if SECRET_KEYS.contains(&lower.as_str()) && item.is_string() {
+                        *item = Value::String(format!("[REDACTED:{lower}]"));
+                    } else {
+                        self.redact(item);
+                    }
+                }
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+
+    /// The text with every match replaced, or `None` when nothing matched.
+    pub fn redact_text(&self, text: &str) -> Option<String> {
+        let mut current: Option<String> = None;
+        for pattern in &self.patterns {
+            let source = current.as_deref().unwrap_or(text);
+            if !pattern.regex.is_match(source) {
+                continue;
+            }
+            let marker = format!("[REDACTED:{}]", pattern.name);
+            // Keep a captured prefix (the `KEY=` of an assignment, the user of a URL) readable.
+            let replaced = pattern.regex.replace_all(source, |caps: &regex::Captures<'_>| {
+                let prefix = caps.get(1).map_or("", |m| m.as_str());
+                match pattern.name.as_str() {
+                    "assignment" if pattern.builtin => format!("{prefix}{marker}"),
+                    "url-password" if pattern.builtin => format!("{prefix}:{marker}@"),
+                    _ => marker.clone(),
+                }
+            });
+            current = Some(replaced.into_owned());
+        }
+        current
+    }
+}
+
+fn compile(name: &str, source: &str, builtin: bool) -> Result<Pattern, AuditError> {
+    let regex = Regex::new(source).map_err(|e| AuditError::Redaction { name: name.to_owned(), message: e.to_string() })?;
+    Ok(Pattern { name: name.to_owned(), regex, builtin })
+}

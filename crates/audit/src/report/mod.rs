@@ -1,0 +1,1 @@
+//! Reports for a terminal and as one HTML file (filled in by the report work).
