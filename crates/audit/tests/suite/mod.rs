@@ -1,0 +1,4 @@
+mod import;
+mod metrics;
+mod report;
+mod store;
