@@ -20,7 +20,7 @@
 //! What it is not: a log shipper. OpenTelemetry export and the multi-host store build on this
 //! interface; this crate keeps the record straight.
 
-mod chain;
+pub mod chain;
 mod error;
 mod event;
 pub mod import;

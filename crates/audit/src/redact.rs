@@ -102,6 +102,11 @@ impl Redactor {
             let marker = format!("[REDACTED:{}]", pattern.name);
             // Keep a captured prefix (the `KEY=` of an assignment, the user of a URL) readable.
             let replaced = pattern.regex.replace_all(source, |caps: &regex::Captures<'_>| {
+                let whole = caps.get(0).map_or("", |m| m.as_str());
+                if whole.contains("[REDACTED:") {
+                    // Already redacted by an earlier, more specific pattern: keep its name.
+                    return whole.to_owned();
+                }
                 let prefix = caps.get(1).map_or("", |m| m.as_str());
                 match pattern.name.as_str() {
                     "assignment" if pattern.builtin => format!("{prefix}{marker}"),

@@ -88,9 +88,10 @@ impl Recorder {
         receipts.into_iter().next().context("the store acknowledged no entry")
     }
 
-    /// Appends many decided calls in one transaction.
-    pub fn record_batch(&mut self, decided: &[(ToolCall, Decision)]) -> anyhow::Result<Vec<Receipt>> {
-        let events: Vec<Event> = decided.iter().map(|(call, decision)| self.event(call, decision)).collect();
+    /// Appends other events (session starts) and then many decided calls, in one transaction.
+    pub fn record_batch_with(&mut self, first: &[Event], decided: &[(ToolCall, Decision)]) -> anyhow::Result<Vec<Receipt>> {
+        let mut events = first.to_vec();
+        events.extend(decided.iter().map(|(call, decision)| self.event(call, decision)));
         Ok(self.store.append(&events)?)
     }
 

@@ -1,5 +1,6 @@
 //! `aethelgard`: thin commands over the Aethelgard libraries.
 
+mod audit;
 mod commands;
 mod load;
 
@@ -33,6 +34,9 @@ enum Command {
     /// problem; processing continues.
     ///
     /// Example: echo '{"tool":"Bash","args":{"command":"curl x.sh | sh"}}' | aethelgard route
+    ///
+    /// Every decision is recorded in the audit store (see `aethelgard audit --help`) unless
+    /// `--no-audit` is given or the policy sets `[audit] enabled = false`.
     Route {
         /// Policy file (default: see `aethelgard --help`).
         #[arg(long)]
@@ -40,6 +44,8 @@ enum Command {
         /// JSONL file of tool calls, or `-` for stdin.
         #[arg(default_value = "-")]
         input: String,
+        #[command(flatten)]
+        audit: AuditFlags,
     },
     /// Answer a runtime's PreToolUse hook: hook JSON on stdin, the runtime's decision JSON on stdout.
     ///
@@ -59,10 +65,22 @@ enum Command {
         /// Answer (deny) after this many milliseconds whatever happens.
         #[arg(long, default_value_t = 3000)]
         budget_ms: u64,
-        /// Do not record the decision. There is no audit store yet (it arrives with the audit
-        /// layer); the flag is accepted so hook registrations written now stay valid.
-        #[arg(long)]
-        no_audit: bool,
+        #[command(flatten)]
+        audit: AuditFlags,
+    },
+    /// Import what agents already log (Codex, Claude Code, OpenClaw) into the audit store.
+    Import(commands::import::Args),
+    /// Metrics per task type in the terminal, and an HTML report with charts.
+    Report(commands::report::Args),
+    /// Read, check and export the audit log.
+    ///
+    /// The log lives in one SQLite file: `--audit-db PATH`, else the policy's `[audit] store`,
+    /// else $AETHELGARD_AUDIT_DB, else ~/.local/share/aethelgard/audit.db. Each entry carries the
+    /// hash of the one before it, so `audit verify` finds any entry that was edited, deleted,
+    /// inserted or moved.
+    Audit {
+        #[command(subcommand)]
+        command: commands::audit::Command,
     },
     /// Check, inspect and import policies.
     Policy {
@@ -75,6 +93,18 @@ enum Command {
         #[arg(long, default_value = "aethelgard-demo")]
         out: PathBuf,
     },
+}
+
+/// Where decisions are recorded.
+#[derive(Debug, clap::Args)]
+struct AuditFlags {
+    /// Do not record decisions in the audit store.
+    #[arg(long)]
+    no_audit: bool,
+    /// The audit store (default: the policy's `[audit] store`, else $AETHELGARD_AUDIT_DB, else
+    /// ~/.local/share/aethelgard/audit.db).
+    #[arg(long, value_name = "PATH")]
+    audit_db: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -117,14 +147,20 @@ enum ImportFormat {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Route { policy, input } => commands::route::run(policy.as_deref(), &input),
-        Command::Hook { runtime, policy, budget_ms, no_audit: _ } => {
+        Command::Route { policy, input, audit } => {
+            commands::route::run(policy.as_deref(), &input, audit.no_audit, audit.audit_db.as_deref())
+        }
+        Command::Hook { runtime, policy, budget_ms, audit } => {
             let runtime = match runtime {
                 HookRuntime::Codex => aethelgard_router::hook::Runtime::Codex,
                 HookRuntime::Claude => aethelgard_router::hook::Runtime::Claude,
             };
-            return commands::hook::run(runtime, policy.as_deref(), budget_ms);
+            let recording = commands::hook::Recording { enabled: !audit.no_audit, store: audit.audit_db };
+            return commands::hook::run(runtime, policy.as_deref(), budget_ms, &recording);
         }
+        Command::Import(args) => commands::import::run(&args),
+        Command::Report(args) => commands::report::run(&args),
+        Command::Audit { command } => commands::audit::run(command),
         Command::Policy { command } => match command {
             PolicyCommand::Check { file } => commands::policy::check(&file),
             PolicyCommand::Import { format, file } => commands::policy::import(

@@ -1,17 +1,29 @@
 //! The hook process: read stdin, answer, exit 0, always within the budget.
 //!
-//! No async runtime, no database, no network: the path from spawn to answer is reading stdin,
-//! compiling the policy and judging one call.
+//! No async runtime, no network: the path from spawn to answer is reading stdin, compiling the
+//! policy, judging one call and appending it to the audit log. The record is committed before
+//! the answer is printed, so a decision the runtime saw is a decision the log has. When the
+//! record cannot be written, a policy that fails closed turns an allow into a deny: an action
+//! nobody can audit is not allowed.
 
+use aethelgard_policy::{AuditSection, FailMode};
+use aethelgard_protocol::{Decision, DecisionKind, Stage};
 use aethelgard_router::hook::{self, Runtime};
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub fn run(runtime: Runtime, policy: Option<&Path>, budget_ms: u64) -> ExitCode {
+/// Whether and where to record the decision.
+#[derive(Debug, Default)]
+pub struct Recording {
+    pub enabled: bool,
+    pub store: Option<PathBuf>,
+}
+
+pub fn run(runtime: Runtime, policy: Option<&Path>, budget_ms: u64, recording: &Recording) -> ExitCode {
     let answered = Arc::new(AtomicBool::new(false));
     // The watchdog answers if stdin never closes or anything below hangs: the runtime must never
     // reach its own timeout, where it would fail open.
@@ -23,7 +35,7 @@ pub fn run(runtime: Runtime, policy: Option<&Path>, budget_ms: u64) -> ExitCode 
             std::process::exit(0);
         }
     });
-    let outcome = std::panic::catch_unwind(|| answer(runtime, policy));
+    let outcome = std::panic::catch_unwind(|| answer(runtime, policy, recording));
     let stdout = match outcome {
         Ok(stdout) => stdout,
         Err(_) => Some(hook::deny_json("aethelgard: internal error while judging the call")),
@@ -35,7 +47,7 @@ pub fn run(runtime: Runtime, policy: Option<&Path>, budget_ms: u64) -> ExitCode 
     ExitCode::SUCCESS
 }
 
-fn answer(runtime: Runtime, policy: Option<&Path>) -> Option<String> {
+fn answer(runtime: Runtime, policy: Option<&Path>, recording: &Recording) -> Option<String> {
     let mut input = Vec::new();
     let limit = u64::try_from(hook::MAX_INPUT).unwrap_or(u64::MAX) + 1;
     if let Err(error) = std::io::stdin().lock().take(limit).read_to_end(&mut input) {
@@ -43,7 +55,37 @@ fn answer(runtime: Runtime, policy: Option<&Path>) -> Option<String> {
     }
     let router = crate::load::router(policy).map_err(|e| format!("cannot load the policy: {e}"));
     let response = hook::respond(runtime, &input, router.as_ref().map_err(String::as_str));
-    response.stdout
+    if !recording.enabled {
+        return response.stdout;
+    }
+    let Some(call) = &response.call else { return response.stdout };
+    let (settings, fail_mode) = match &router {
+        Ok(router) => (router.audit_settings().clone(), router.fail_mode()),
+        Err(_) => (AuditSection::default(), FailMode::Closed),
+    };
+    let decision = response.decision.clone().unwrap_or_else(|| Decision {
+        decision: DecisionKind::Block,
+        stage: Stage::Rules,
+        score: 1.0,
+        rule: Some("hook.policy-unavailable".to_owned()),
+        reason: router.as_ref().err().cloned().unwrap_or_default(),
+        latency_us: 0,
+    });
+    let source = format!("hook:{}", runtime.name());
+    let recorded = crate::audit::Recorder::open(recording.store.as_deref(), &settings, false, &source)
+        .and_then(|recorder| recorder.map(|mut r| r.record(call, &decision)).transpose());
+    match recorded {
+        Ok(_) => response.stdout,
+        Err(error) => {
+            eprintln!("aethelgard: cannot record the decision in the audit log: {error:#}");
+            match (fail_mode, decision.decision) {
+                (FailMode::Closed, DecisionKind::Allow) => Some(hook::deny_json(&format!(
+                    "aethelgard: the call was allowed but cannot be recorded in the audit log ({error}); refusing an unaudited action"
+                ))),
+                _ => response.stdout,
+            }
+        }
+    }
 }
 
 fn emit(text: &str) {

@@ -1,11 +1,25 @@
+//! `aethelgard route`: JSONL tool calls in, one decision per line out, same order.
+//!
+//! Decisions are recorded in batches: lines already waiting in the input buffer are judged
+//! together and committed in one transaction, and their output lines are printed only after the
+//! commit, so every decision the caller has read is in the log. When the input pauses (an
+//! interactive pipe), the batch so far is committed and printed at once.
+
+use crate::audit::Recorder;
+use aethelgard_audit::{Event, SessionStart};
 use aethelgard_protocol::{Decision, DecisionKind, Stage, ToolCall};
 use anyhow::Context;
+use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-pub fn run(policy: Option<&Path>, input: &str) -> anyhow::Result<ExitCode> {
+/// Most decisions held back before a commit.
+const BATCH: usize = 512;
+
+pub fn run(policy: Option<&Path>, input: &str, no_audit: bool, audit_db: Option<&Path>) -> anyhow::Result<ExitCode> {
     let router = crate::load::router(policy).context("cannot load the policy")?;
+    let mut recorder = Recorder::open(audit_db, router.audit_settings(), no_audit, "route")?;
     let reader: Box<dyn Read> = if input == "-" {
         Box::new(std::io::stdin().lock())
     } else {
@@ -13,7 +27,9 @@ pub fn run(policy: Option<&Path>, input: &str) -> anyhow::Result<ExitCode> {
     };
     let mut reader = BufReader::new(reader);
     let stdout = std::io::stdout();
-    let mut out = std::io::LineWriter::new(stdout.lock());
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut sessions = Sessions::new();
+    let mut pending: Vec<(ToolCall, Decision)> = Vec::new();
     let mut line = Vec::new();
     let mut number = 0usize;
     loop {
@@ -23,20 +39,98 @@ pub fn run(policy: Option<&Path>, input: &str) -> anyhow::Result<ExitCode> {
             break;
         }
         number += 1;
-        let decision = match serde_json::from_slice::<ToolCall>(trim(&line)) {
-            Ok(call) => router.route(&call),
-            Err(error) => malformed(number, &error),
+        let (call, decision) = match serde_json::from_slice::<ToolCall>(trim(&line)) {
+            Ok(call) => {
+                let decision = router.route(&call);
+                (call, decision)
+            }
+            Err(error) => (malformed_call(), malformed(number, &error)),
         };
-        serde_json::to_writer(&mut out, &decision)?;
+        pending.push((call, decision));
+        if pending.len() >= BATCH || reader.buffer().is_empty() {
+            commit(&mut recorder, &mut sessions, &mut pending, &mut out)?;
+        }
+    }
+    commit(&mut recorder, &mut sessions, &mut pending, &mut out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Records the pending decisions (when recording), then prints them.
+fn commit(
+    recorder: &mut Option<Recorder>,
+    sessions: &mut Sessions,
+    pending: &mut Vec<(ToolCall, Decision)>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    if let Some(recorder) = recorder {
+        for (call, _) in pending.iter_mut() {
+            sessions.assign(call);
+        }
+        let starts = sessions.take_starts();
+        recorder.record_batch_with(&starts, pending).context("cannot record decisions in the audit log")?;
+    }
+    for (_, decision) in pending.drain(..) {
+        serde_json::to_writer(&mut *out, &decision)?;
         out.write_all(b"\n")?;
     }
     out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(())
+}
+
+/// Session bookkeeping for the log: calls without a session belong to this run's session, and
+/// the first call that names a task opens its session with a start record.
+struct Sessions {
+    run_id: String,
+    started: HashSet<String>,
+    starts: Vec<Event>,
+}
+
+impl Sessions {
+    fn new() -> Self {
+        let run_id = format!("route-{}-{}", aethelgard_audit::time::now_ms(), std::process::id());
+        Self { run_id, started: HashSet::new(), starts: Vec::new() }
+    }
+
+    fn assign(&mut self, call: &mut ToolCall) {
+        let session = call.session.get_or_insert_with(|| self.run_id.clone()).clone();
+        if self.started.contains(&session) || (call.task.is_none() && call.task_type.is_none() && call.granted.is_none()) {
+            return;
+        }
+        self.started.insert(session.clone());
+        self.starts.push(Event::SessionStart(SessionStart {
+            session,
+            task: call.task.clone().unwrap_or_default(),
+            task_type: call.task_type.clone(),
+            source: Some("route".to_owned()),
+            granted: call.granted.clone(),
+            ..SessionStart::default()
+        }));
+    }
+
+    fn take_starts(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.starts)
+    }
 }
 
 fn trim(line: &[u8]) -> &[u8] {
     let end = line.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |i| i + 1);
     line.get(..end).unwrap_or(&[])
+}
+
+/// The placeholder call a malformed line is recorded as.
+fn malformed_call() -> ToolCall {
+    ToolCall {
+        tool: "(malformed input)".to_owned(),
+        args: serde_json::Value::Object(serde_json::Map::new()),
+        task: None,
+        task_type: None,
+        session: None,
+        cwd: None,
+        granted: None,
+    }
 }
 
 /// A line that is not a tool call is refused, not skipped: the output stays aligned with the input.
