@@ -108,3 +108,15 @@ fn time_formats_and_parses() {
     assert_eq!(time::parse_ms("2026-11-21"), Some(1_795_219_200_000));
     assert_eq!(time::parse_ms("yesterday"), None);
 }
+
+#[test]
+fn every_builtin_pattern_compiles_and_its_triggers_are_lowercase() {
+    // Built-ins compile lazily, so a broken one would silently redact nothing: check them here.
+    for (name, source, triggers) in BUILTIN_PATTERNS {
+        assert!(regex::Regex::new(source).is_ok(), "{name}");
+        assert!(triggers.iter().all(|t| *t == t.to_ascii_lowercase()), "{name}");
+    }
+    // A string without any trigger is left alone without compiling anything.
+    let redactor = Redactor::new(true, &[]).unwrap();
+    assert_eq!(redactor.redact_text("cargo test -p aethelgard-audit"), None);
+}
