@@ -4,8 +4,8 @@ use thiserror::Error;
 /// what was expected there, so the user can find and fix the input.
 #[derive(Debug, Error)]
 pub enum ImportError {
-    #[error("cannot read `{file}`: {source}")]
-    Read { file: String, source: std::io::Error },
+    #[error("cannot read `{file}`: {error}")]
+    Read { file: String, error: std::io::Error },
     #[error("`{file}` line {line}: expected {expected}, found {found}")]
     Line { file: String, line: usize, expected: String, found: String },
     #[error("`{file}`: {message}")]

@@ -59,16 +59,6 @@ impl Format {
         }
     }
 
-    /// The runtime a format's sessions come from (the records' `source`).
-    pub fn source(self) -> Option<&'static str> {
-        match self {
-            Format::CodexRollout | Format::CodexOtel => Some("codex"),
-            Format::ClaudeTranscript => Some("claude"),
-            Format::Openclaw => Some("openclaw"),
-            Format::Sessions => None,
-        }
-    }
-
     /// Which files a directory walk picks up, described for messages.
     fn file_pattern(self) -> &'static str {
         match self {
@@ -132,7 +122,7 @@ pub fn import_path(format: Format, path: &Path) -> Result<Imported, ImportError>
 /// The files `import_path` reads for `path`: the file itself, or the files under a directory
 /// whose names fit the format (walked recursively, in sorted order).
 pub fn files_of(format: Format, path: &Path) -> Result<Vec<PathBuf>, ImportError> {
-    let metadata = std::fs::metadata(path).map_err(|source| read_error(path, source))?;
+    let metadata = std::fs::metadata(path).map_err(|error| read_error(path, error))?;
     if !metadata.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
@@ -152,9 +142,9 @@ pub fn files_of(format: Format, path: &Path) -> Result<Vec<PathBuf>, ImportError
 }
 
 fn walk(format: Format, dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), ImportError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| read_error(dir, source))?;
+    let entries = std::fs::read_dir(dir).map_err(|error| read_error(dir, error))?;
     for entry in entries {
-        let entry = entry.map_err(|source| read_error(dir, source))?;
+        let entry = entry.map_err(|error| read_error(dir, error))?;
         let path = entry.path();
         // Symbolic links to folders are not followed, so a link cycle cannot trap the walk.
         let Ok(kind) = entry.file_type() else { continue };
@@ -170,7 +160,7 @@ fn walk(format: Format, dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Impo
 /// Imports one file. OpenClaw's SQLite database is recognised by its header; everything else is
 /// read as text (invalid UTF-8 replaced, so a stray byte does not lose a whole log).
 pub fn import_file(format: Format, file: &Path) -> Result<Imported, ImportError> {
-    let bytes = std::fs::read(file).map_err(|source| read_error(file, source))?;
+    let bytes = std::fs::read(file).map_err(|error| read_error(file, error))?;
     let name = file.display().to_string();
     if format == Format::Openclaw && bytes.starts_with(openclaw::SQLITE_HEADER) {
         return openclaw::import_database(file, &name);
@@ -224,6 +214,6 @@ pub fn merge_sessions(sessions: &mut Vec<SessionRecord>, more: Vec<SessionRecord
     }
 }
 
-fn read_error(path: &Path, source: std::io::Error) -> ImportError {
-    ImportError::Read { file: path.display().to_string(), source }
+fn read_error(path: &Path, error: std::io::Error) -> ImportError {
+    ImportError::Read { file: path.display().to_string(), error }
 }
