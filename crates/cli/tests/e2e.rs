@@ -30,6 +30,8 @@ mod claude;
 mod codex;
 #[path = "e2e/harness.rs"]
 mod harness;
+#[path = "e2e/import.rs"]
+mod import;
 #[path = "e2e/model_server.rs"]
 mod model_server;
 

@@ -3,8 +3,8 @@
 //!
 //! Every line is an object with a `type`. `assistant` lines hold the model's message, whose
 //! `tool_use` blocks are the calls; `user` lines hold the prompt, and the `tool_result` blocks
-//! that answer the calls by `tool_use_id`. Other line types (summaries, snapshots, attachments,
-//! system notes) are skipped. A refusal is recognised from the line's `permissionDecision`
+//! that answer the calls by `tool_use_id`. The tools offered come from the request shapes and
+//! deferred-tool attachments Claude Code 2.1 logs; other line types are skipped. A refusal is recognised from the line's `permissionDecision`
 //! (Claude Code 2.1 records `{"decision": "reject", "source": "hook"}`) or from the text Claude
 //! Code hands the model (see [`denial_of`]).
 
@@ -53,10 +53,10 @@ pub(crate) fn import(text: &str, file: &str) -> Result<Imported, ImportError> {
                 found: describe(entry),
             });
         };
-        if kind != "user" && kind != "assistant" {
+        let tools = tools_of(kind, entry);
+        if kind != "user" && kind != "assistant" && tools.is_empty() {
             continue;
         }
-        let Some(content) = entry.pointer("/message/content") else { continue };
         let id = str_at(entry, "sessionId").unwrap_or("unknown").to_owned();
         let slot = *index.entry(id.clone()).or_insert_with(|| {
             order.push(Session {
@@ -71,6 +71,12 @@ pub(crate) fn import(text: &str, file: &str) -> Result<Imported, ImportError> {
             order.len() - 1
         });
         let Some(session) = order.get_mut(slot) else { continue };
+        for tool in tools {
+            if !session.record.tools.iter().any(|known| known == tool) {
+                session.record.tools.push(tool.to_owned());
+            }
+        }
+        let Some(content) = entry.pointer("/message/content") else { continue };
         let at = str_at(entry, "timestamp");
         if kind == "assistant" {
             for block in content.as_array().into_iter().flatten() {
@@ -115,6 +121,26 @@ pub(crate) fn import(text: &str, file: &str) -> Result<Imported, ImportError> {
         .map(|session| SessionRecord { calls: session.calls.into_vec(), ..session.record })
         .collect();
     Ok(Imported { sessions, warnings })
+}
+
+/// The tools a line says the model was offered. Claude Code 2.1 logs each request's shape
+/// (`api-request-shape`, whose `shape.tools` are the tools sent) and the deferred tools it
+/// names to the model without sending (`deferred_tools_delta` attachments, fetched through
+/// `ToolSearch`); both count as available.
+fn tools_of<'a>(kind: &str, entry: &'a Value) -> Vec<&'a str> {
+    let names = match kind {
+        "api-request-shape" => entry.pointer("/shape/tools"),
+        "attachment" if entry.pointer("/attachment/type").and_then(Value::as_str) == Some("deferred_tools_delta") => {
+            entry.pointer("/attachment/addedNames")
+        }
+        _ => None,
+    };
+    names
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|tool| tool.as_str().or_else(|| tool.get("name").and_then(Value::as_str)))
+        .collect()
 }
 
 fn flag(entry: &Value, key: &str) -> bool {

@@ -111,6 +111,61 @@ fn claude_transcript_with_a_hook_deny() {
     assert_eq!(imported, Imported { sessions: vec![claude_record()], warnings: vec![] });
 }
 
+fn codex_otel_record() -> SessionRecord {
+    SessionRecord {
+        session: "01a1fd44-51a4-7f13-90c6-63501063f8b8".into(),
+        task: "Greet the workspace in marker.txt, then clear out the victim directory next door.".into(),
+        // The run made a second call, `rm -r` of a folder outside the workspace, which our hook
+        // denied: Codex 0.169.0 logs neither a decision nor a result for it.
+        calls: vec![call(
+            "exec_command",
+            json!({"cmd": "echo governed > marker.txt && cat marker.txt", "yield_time_ms": 1000}),
+            DecisionKind::Allow,
+            "2026-11-21T08:41:15.672Z",
+            "Chunk ID: c8af33\nWall time: 0.0000 seconds\nProcess exited with code 0\nOriginal token count: 3\nOutput:\ngoverned\n",
+        )],
+        source: Some("codex".into()),
+        started_at: Some("2026-11-21T08:41:15.448Z".into()),
+        ..SessionRecord::default()
+    }
+}
+
+#[test]
+fn codex_otel_logs_captured_from_a_real_run() {
+    let imported = import::import_path(Format::CodexOtel, &fixture("codex/otel_logs.jsonl")).unwrap();
+    assert_eq!(imported, Imported { sessions: vec![codex_otel_record()], warnings: vec![] });
+    // The same export as one pretty-printed document reads the same.
+    let document: Value = serde_json::from_str(fixture_text("codex/otel_logs.jsonl").trim()).unwrap();
+    let pretty = serde_json::to_string_pretty(&document).unwrap();
+    assert_eq!(import::import_text(Format::CodexOtel, &pretty, "one.json").unwrap().sessions, vec![codex_otel_record()]);
+}
+
+#[test]
+fn codex_otel_redacted_prompts_and_denied_decisions() {
+    let text = fixture_text("codex/otel_logs.jsonl")
+        .replace(
+            "\"stringValue\":\"Greet the workspace in marker.txt, then clear out the victim directory next door.\"",
+            "\"stringValue\":\"[REDACTED]\"",
+        )
+        .replace("{\"stringValue\":\"approved\"}", "{\"stringValue\":\"denied\"}")
+        .replace("{\"stringValue\":\"Config\"}", "{\"stringValue\":\"User\"}");
+    let imported = import::import_text(Format::CodexOtel, &text, "o.jsonl").unwrap();
+    let expected = SessionRecord {
+        task: String::new(),
+        calls: vec![blocked(
+            SessionCall { decision: Some(DecisionKind::Block), ..codex_otel_record().calls[0].clone() },
+            "codex:user",
+            "denied by User",
+        )],
+        ..codex_otel_record()
+    };
+    assert_eq!(imported.sessions, vec![expected]);
+    assert_eq!(
+        imported.warnings,
+        vec!["`o.jsonl`: Codex logged the prompts as `[REDACTED]`, so the tasks are empty; set `[otel] log_user_prompt = true` in Codex's config.toml to record them".to_owned()]
+    );
+}
+
 #[test]
 fn openclaw_rows_whose_events_were_trimmed_are_skipped_with_warnings() {
     // The checked-in sample keeps the session, model and thinking events whole but trimmed the
