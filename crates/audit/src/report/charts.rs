@@ -7,7 +7,7 @@
 
 use super::markup::{blue_scale, escape, num, palette};
 use super::{economy_cells, ECONOMY_HEADERS, NOT_AVAILABLE};
-use crate::metrics::{task_type_of, GroupMetrics, Summary};
+use crate::metrics::{task_type_of, GroupMetrics, Mean, Summary};
 use aethelgard_protocol::SessionRecord;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -59,7 +59,7 @@ impl<'a> Usage<'a> {
 /// without a dot is a tool handed out and never used: overprovisioning at a glance.
 pub(super) fn heatmap(sessions: &[SessionRecord]) -> String {
     let usage = Usage::of(sessions);
-    let (cell_w, cell_h, max_r) = (38.0, 30.0, 11.0);
+    let (cell_w, cell_h, max_r) = (46.0, 34.0, 13.0);
     let longest = usage.tools.iter().map(|t| t.chars().count()).max().unwrap_or(0) as f64;
     // Tool names are written at 45°, so they need √½ of their length up and to the right.
     let rise = (longest * CHAR_PX * 0.72 + 14.0).max(40.0);
@@ -165,7 +165,7 @@ pub(super) fn economy(summary: &Summary) -> String {
     let groups = rows(summary);
     let (bar_h, gap, group_gap) = (13.0, 3.0, 16.0);
     let group_h = 3.0 * bar_h + 2.0 * gap;
-    let (top, left, plot_w) = (48.0, LABEL_W, 340.0);
+    let (top, left, plot_w) = (48.0, LABEL_W, 300.0);
     let width = left + plot_w + 150.0;
     let height = top + groups.len() as f64 * (group_h + group_gap) + 8.0;
     let colours = [palette::BLUE, palette::GREEN, palette::VERMILLION];
@@ -188,40 +188,88 @@ pub(super) fn economy(summary: &Summary) -> String {
     svg
 }
 
-/// Overprovision per task type: granted tools per tool used; the dashed line at 1× is "granted
+/// Overprovision per task type: granted tools per tool called; the dashed line at 1× is "granted
 /// exactly what was used".
 pub(super) fn overprovision(summary: &Summary) -> String {
-    let groups = rows(summary);
-    let (bar_h, gap) = (16.0, 10.0);
-    let (top, left, plot_w) = (48.0, LABEL_W, 340.0);
-    let width = left + plot_w + 150.0;
-    let height = top + groups.len() as f64 * (bar_h + gap) + 8.0;
-    let highest = groups.iter().filter_map(|g| g.overprovision.value).fold(1.0_f64, f64::max);
-    let scale_max = nice_ceiling(highest);
-    let ticks: Vec<(f64, String)> = (0..=4).map(|i| f64::from(i) * scale_max / 4.0).map(|v| (v, format!("{}×", num(v)))).collect();
-    let tick_refs: Vec<(f64, &str)> = ticks.iter().map(|(v, l)| (*v, l.as_str())).collect();
+    let highest = rows(summary).iter().filter_map(|g| g.overprovision.value).fold(1.0_f64, f64::max);
+    let step = nice_ceiling(highest / 4.0);
+    let scale_max = step * (highest / step).ceil();
+    let ticks: Vec<(f64, String)> = (0..)
+        .map(|i| f64::from(i) * step)
+        .take_while(|v| *v <= scale_max + 1e-9)
+        .map(|v| (v, format!("{}×", num(v))))
+        .collect();
+    let chart = SingleBars {
+        name: "overprovision",
+        title: "Overprovision ratio per task type",
+        legend: "tools granted ÷ tools called (mean over sessions)",
+        colour: palette::ORANGE,
+        scale_max,
+        ticks,
+        reference: Some((1.0, "1× = granted exactly what was called")),
+    };
+    chart.render(summary, |g| g.overprovision, |v| format!("{v:.2}×"))
+}
 
-    let mut svg = open("overprovision", width, height, "Overprovision ratio per task type");
-    legend(&mut svg, left, 14.0, &[("granted ÷ used (mean over sessions)", palette::ORANGE)]);
-    axis(&mut svg, left, plot_w, top, height - 8.0, &tick_refs, scale_max);
-    let one = left + plot_w / scale_max;
-    let _ = write!(
-        svg,
-        r#"<line x1="{x}" x2="{x}" y1="{y1}" y2="{y2}" stroke="{ink}" stroke-dasharray="4 3" stroke-width="1.2"><title>1× = granted exactly what was used</title></line>"#,
-        x = num(one),
-        y1 = num(top - 6.0),
-        y2 = num(height - 8.0),
-        ink = palette::INK,
-    );
-    for (index, group) in groups.iter().enumerate() {
-        let y = top + index as f64 * (bar_h + gap);
-        group_label(&mut svg, group, left, y + bar_h / 2.0 + 4.0);
-        let label = super::with_count(group.overprovision, |v| format!("{v:.2}×"));
-        let length = group.overprovision.value.map(|v| v / scale_max * plot_w);
-        bar_with_label(&mut svg, left, y, bar_h, length, palette::ORANGE, &label, &group.task_type);
+/// Attack surface reduction per task type: the share of available tools the agent never saw.
+pub(super) fn surface(summary: &Summary) -> String {
+    let chart = SingleBars {
+        name: "surface",
+        title: "Attack surface reduction per task type",
+        legend: "1 − granted ÷ available (mean over sessions)",
+        colour: palette::PURPLE,
+        scale_max: 1.0,
+        ticks: [0.0, 0.25, 0.5, 0.75, 1.0].into_iter().map(|v| (v, format!("{:.0}%", v * 100.0))).collect(),
+        reference: None,
+    };
+    chart.render(summary, |g| g.attack_surface_reduction, super::percent)
+}
+
+/// A bar per task type for one session metric.
+struct SingleBars {
+    name: &'static str,
+    title: &'static str,
+    legend: &'static str,
+    colour: &'static str,
+    scale_max: f64,
+    ticks: Vec<(f64, String)>,
+    reference: Option<(f64, &'static str)>,
+}
+
+impl SingleBars {
+    fn render(&self, summary: &Summary, metric: fn(&GroupMetrics) -> Mean, format: fn(f64) -> String) -> String {
+        let groups = rows(summary);
+        let (bar_h, gap) = (15.0, 9.0);
+        let (top, left, plot_w) = (48.0, LABEL_W, 300.0);
+        let width = left + plot_w + 150.0;
+        let height = top + groups.len() as f64 * (bar_h + gap) + 8.0;
+        let tick_refs: Vec<(f64, &str)> = self.ticks.iter().map(|(v, l)| (*v, l.as_str())).collect();
+
+        let mut svg = open(self.name, width, height, self.title);
+        legend(&mut svg, left, 14.0, &[(self.legend, self.colour)]);
+        axis(&mut svg, left, plot_w, top, height - 8.0, &tick_refs, self.scale_max);
+        if let Some((at, note)) = self.reference {
+            let _ = write!(
+                svg,
+                r#"<line x1="{x}" x2="{x}" y1="{y1}" y2="{y2}" stroke="{ink}" stroke-dasharray="4 3" stroke-width="1.2"><title>{note}</title></line>"#,
+                x = num(left + at / self.scale_max * plot_w),
+                y1 = num(top - 6.0),
+                y2 = num(height - 8.0),
+                ink = palette::INK,
+                note = escape(note),
+            );
+        }
+        for (index, group) in groups.iter().enumerate() {
+            let y = top + index as f64 * (bar_h + gap);
+            group_label(&mut svg, group, left, y + bar_h / 2.0 + 4.0);
+            let mean = metric(group);
+            let label = super::with_count(mean, format);
+            let length = mean.value.map(|v| v.clamp(0.0, self.scale_max) / self.scale_max * plot_w);
+            bar_with_label(&mut svg, left, y, bar_h, length, self.colour, &label, &group.task_type);
+        }
+        svg.push_str("</svg>");
+        svg
     }
-    svg.push_str("</svg>");
-    svg
 }
 
 /// The task types, then the overall row.
@@ -245,12 +293,13 @@ pub(super) fn legend(svg: &mut String, x: f64, y: f64, entries: &[(&str, &str)])
     for (name, colour) in entries {
         let _ = write!(
             svg,
-            r#"<rect x="{x}" y="{ry}" width="12" height="12" rx="2" fill="{colour}"/><text class="legend" x="{tx}" y="{ty}">{name}</text>"#,
+            r#"<rect x="{x}" y="{ry}" width="12" height="12" rx="2" fill="{colour}" stroke="{ink}" stroke-opacity="0.25"/><text class="legend" x="{tx}" y="{ty}">{name}</text>"#,
             x = num(at),
             ry = num(y - 10.0),
             tx = num(at + 17.0),
             ty = num(y),
             name = escape(name),
+            ink = palette::INK,
         );
         at += 17.0 + name.chars().count() as f64 * CHAR_PX + 22.0;
     }

@@ -93,7 +93,7 @@ fn header(page: &mut String, summary: &Summary, sessions: &[SessionRecord], opti
     // The overall economy as one card: SER with its two companions.
     page.push_str("<div class=\"card trio\" data-card=\"economy\">");
     for (name, value) in ECONOMY_HEADERS.iter().zip(economy_cells(&overall.economy)) {
-        let _ = write!(page, "<div><span class=\"k\">{name}</span><span class=\"v small\">{}</span></div>", escape(&value));
+        let _ = write!(page, "<div><span class=\"k\">{name}</span><span class=\"v small\">{}</span></div>", detailed(&value));
     }
     page.push_str("</div>\n</div>\n</header>\n");
 }
@@ -135,11 +135,11 @@ fn metrics_row(page: &mut String, group: &GroupMetrics) {
         (String::new(), escape(&group.task_type)),
         (group.sessions.to_string(), group.sessions.to_string()),
         (group.calls.calls.to_string(), group.calls.calls.to_string()),
-        (sort(group.economy.ser.value), escape(&ser)),
-        (sort(group.economy.task_success.value), escape(&success)),
-        (sort(group.economy.denial_rate.value), escape(&denial)),
-        (sort(group.overprovision.value), escape(&with_count(group.overprovision, |v| format!("{v:.2}×")))),
-        (sort(group.attack_surface_reduction.value), escape(&with_count(group.attack_surface_reduction, percent))),
+        (sort(group.economy.ser.value), detailed(&ser)),
+        (sort(group.economy.task_success.value), detailed(&success)),
+        (sort(group.economy.denial_rate.value), detailed(&denial)),
+        (sort(group.overprovision.value), detailed(&with_count(group.overprovision, |v| format!("{v:.2}×")))),
+        (sort(group.attack_surface_reduction.value), detailed(&with_count(group.attack_surface_reduction, percent))),
         (group.calls.blocked.to_string(), counted(group.calls.blocked, group.calls.block_rate())),
         (group.calls.escalated.to_string(), counted(group.calls.escalated, group.calls.escalation_rate())),
     ];
@@ -152,6 +152,16 @@ fn metrics_row(page: &mut String, group: &GroupMetrics) {
         }
     }
     page.push_str("</tr>\n");
+}
+
+/// "0.46 (n=9)" as the number followed by its count, set smaller.
+fn detailed(text: &str) -> String {
+    match text.split_once(" (") {
+        Some((value, rest)) if rest.ends_with(')') => {
+            format!("{}<span class=\"n\">{}</span>", escape(value), escape(rest.trim_end_matches(')')))
+        }
+        _ => escape(text),
+    }
 }
 
 fn counted(count: usize, rate: Option<f64>) -> String {
@@ -169,9 +179,10 @@ fn charts(page: &mut String, summary: &Summary, sessions: &[SessionRecord], opti
     );
     let _ = write!(
         page,
-        "<section id=\"economy\" class=\"pair\">\n<div>\n<h2>Economy per task type</h2>\n<p class=\"note\">SER beside task success and the required-tool denial rate: a high SER bought with failed tasks or denied tools is no gain.</p>\n<figure class=\"chart-wrap\">{}</figure>\n</div>\n<div>\n<h2>Overprovision per task type</h2>\n<p class=\"note\">Tools granted per tool called. Left of the dashed line is tighter than what was used; the paper measured 15× in default runtimes.</p>\n<figure class=\"chart-wrap\">{}</figure>\n</div>\n</section>\n",
+        "<section id=\"economy\" class=\"pair\">\n<div>\n<h2>Economy per task type</h2>\n<p class=\"note\">SER beside task success and the required-tool denial rate: a high SER bought with failed tasks or denied tools is no gain.</p>\n<figure class=\"chart-wrap\">{}</figure>\n</div>\n<div>\n<h2>Overprovision per task type</h2>\n<p class=\"note\">Tools granted per tool called; the dashed line is 1×, granted exactly what was called. The paper measured 15× in default runtimes.</p>\n<figure class=\"chart-wrap\">{}</figure>\n<h2>Attack surface reduction</h2>\n<p class=\"note\">The share of available tools the agent never saw.</p>\n<figure class=\"chart-wrap\">{}</figure>\n</div>\n</section>\n",
         super::charts::economy(summary),
-        super::charts::overprovision(summary)
+        super::charts::overprovision(summary),
+        super::charts::surface(summary)
     );
     let (timeline, untimed) = super::timeline::timeline(sessions, options.top_rules);
     let _ = write!(

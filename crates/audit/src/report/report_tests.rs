@@ -117,7 +117,7 @@ fn html_is_self_contained_and_pins_its_script() {
     let style = page.split("<style>").nth(1).unwrap().split("</style>").next().unwrap();
     assert!(csp.contains(&markup::script_hash(style)));
     assert!(page.contains("id=\"report-errors\""));
-    assert_eq!(page.matches("<svg class=\"chart\"").count(), 4);
+    assert_eq!(page.matches("<svg class=\"chart\"").count(), 5);
 }
 
 #[test]

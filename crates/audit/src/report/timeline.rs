@@ -73,7 +73,7 @@ pub(super) fn timeline(sessions: &[SessionRecord], top_rules: usize) -> (String,
     }
     let tallest = stacks.iter().map(|s| s.iter().sum::<usize>()).max().unwrap_or(1).max(1);
 
-    let (left, top, plot_w, plot_h) = (44.0, 58.0, 840.0, 220.0);
+    let (left, top, plot_w, plot_h) = (44.0, 58.0, 1120.0, 220.0);
     let width = left + plot_w + 16.0;
     let height = top + plot_h + 48.0;
     let mut svg = open("timeline", width, height, &format!("Blocked calls by rule, per {size_name}"));

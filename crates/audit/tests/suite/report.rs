@@ -44,7 +44,7 @@ fn expected_stopped_calls() -> usize {
 #[test]
 fn html_structure_of_the_fixture() {
     let page = html(&fixture(), &options());
-    for chart in ["heatmap", "economy", "overprovision", "timeline"] {
+    for chart in ["heatmap", "economy", "overprovision", "surface", "timeline"] {
         assert_eq!(page.matches(&format!("data-chart=\"{chart}\"")).count(), 1, "{chart}");
     }
     assert_eq!(page.matches("<g class=\"cell\"").count(), expected_cells());
@@ -146,7 +146,7 @@ fn html_report_renders_in_headless_chromium() {
     let errors = dom.split("id=\"report-errors\"").nth(1).expect("no #report-errors");
     let inside = errors.split_once('>').and_then(|(_, rest)| rest.split_once("</div>")).map(|(inside, _)| inside);
     assert_eq!(inside, Some(""), "#report-errors is not empty");
-    assert_eq!(dom.matches("<svg class=\"chart\"").count(), 4);
+    assert_eq!(dom.matches("<svg class=\"chart\"").count(), 5);
     assert_eq!(dom.matches("<g class=\"cell\"").count(), expected_cells());
     assert_eq!(dom.matches("<span class=\"badge ").count(), expected_stopped_calls());
     // The script moved the chart tooltips into data-tip, and nothing injected ran.
