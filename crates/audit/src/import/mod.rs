@@ -35,8 +35,8 @@ pub enum Format {
     CodexRollout,
     /// Claude Code transcripts: `~/.claude/projects/<project>/<session>.jsonl`.
     ClaudeTranscript,
-    /// OpenClaw transcript events: the agent database's `transcript_events` table, or a JSONL
-    /// dump of its rows.
+    /// OpenClaw transcript events: the agent database's `transcript_events` table
+    /// (`<state dir>/agents/<agent>/agent/openclaw-agent.sqlite`), or a JSONL dump of its rows.
     Openclaw,
     /// Codex OpenTelemetry log events, exported as OTLP JSON (one export request a line).
     CodexOtel,
@@ -64,7 +64,7 @@ impl Format {
         match self {
             Format::CodexRollout => "`rollout-*.jsonl`",
             Format::ClaudeTranscript | Format::Sessions => "`*.jsonl`",
-            Format::Openclaw => "`*.sqlite` or `*.jsonl`",
+            Format::Openclaw => "`openclaw-agent.sqlite` or `*.jsonl`",
             Format::CodexOtel => "`*.jsonl` or `*.json`",
         }
     }
@@ -73,7 +73,9 @@ impl Format {
         match self {
             Format::CodexRollout => name.starts_with("rollout-") && name.ends_with(".jsonl"),
             Format::ClaudeTranscript | Format::Sessions => name.ends_with(".jsonl"),
-            Format::Openclaw => name.ends_with(".sqlite") || name.ends_with(".jsonl"),
+            // The state folder holds many SQLite files (locks, gateway state); transcripts are
+            // in each agent's `openclaw-agent.sqlite`, and in older versions' session JSONL.
+            Format::Openclaw => name == "openclaw-agent.sqlite" || name.ends_with(".jsonl"),
             Format::CodexOtel => name.ends_with(".jsonl") || name.ends_with(".json"),
         }
     }

@@ -10,7 +10,8 @@
 //! whose `toolCall` blocks (`id`, `name`, `arguments`) are the calls, or a `toolResult` message
 //! (`toolCallId`, `content`, `isError`, `details`) answering one. A `before_tool_call` plugin
 //! hook that blocks leaves `details: {"status": "blocked", "deniedReason", "reason"}` on the
-//! result.
+//! result (all checked against a real OpenClaw 2026.9.6 database). From a database, the tools
+//! offered come from the system prompt report OpenClaw keeps per conversation.
 
 use super::calls::{Calls, Denial};
 use super::lines::{arguments_of, describe, json_lines, snippet, str_at, text_of};
@@ -116,7 +117,39 @@ pub(crate) fn import_database(path: &Path, file: &str) -> Result<Imported, Impor
     let mut imported = sessions_of_rows(rows, file);
     // Row order is by session id; sessions read better in the order they started.
     imported.sessions.sort_by(|a, b| a.started_at.cmp(&b.started_at));
+    let offered = tools_offered(&connection);
+    for session in &mut imported.sessions {
+        if let Some(tools) = offered.get(&session.session) {
+            session.tools.clone_from(tools);
+        }
+    }
     Ok(imported)
+}
+
+/// The tools sent to the model, per session, from the report OpenClaw keeps of the system prompt
+/// it built (`session_nodes.entry_json` -> `systemPromptReport.tools.entries[].name`). OpenClaw
+/// keeps it for each conversation's current session only; older sessions get no tool list. A
+/// database without it (older versions) gives none.
+fn tools_offered(connection: &Connection) -> HashMap<String, Vec<String>> {
+    let entries: Vec<String> = connection
+        .prepare("SELECT entry_json FROM session_nodes")
+        .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect())
+        .unwrap_or_default();
+    entries
+        .iter()
+        .filter_map(|text| serde_json::from_str::<Value>(text).ok())
+        .filter_map(|entry| {
+            let report = entry.get("systemPromptReport")?;
+            let session = str_at(report, "sessionId").or_else(|| str_at(&entry, "sessionId"))?.to_owned();
+            let names: Vec<String> = report
+                .pointer("/tools/entries")?
+                .as_array()?
+                .iter()
+                .filter_map(|tool| str_at(tool, "name").map(str::to_owned))
+                .collect();
+            Some((session, names))
+        })
+        .collect()
 }
 
 fn decompress(bytes: &[u8]) -> Result<String, String> {

@@ -254,11 +254,18 @@ fn openclaw_database_with_a_compressed_event() {
         )
         .unwrap();
     }
+    // The report OpenClaw keeps of the system prompt it built names the tools sent.
+    db.execute("CREATE TABLE session_nodes (session_key TEXT PRIMARY KEY, current_session_id TEXT, entry_json TEXT)", []).unwrap();
+    let entry = json!({"sessionId": "oc-1", "systemPromptReport": {"sessionId": "oc-1",
+        "tools": {"entries": [{"name": "exec", "schemaChars": 254}, {"name": "read"}, {"name": "write"}]}}});
+    db.execute("INSERT INTO session_nodes VALUES ('agent:main:main', 'oc-1', ?1)", [entry.to_string()]).unwrap();
     drop(db);
+    // Lock files beside it are SQLite too; a folder walk reads only the agent database.
+    std::fs::write(dir.join("openclaw-agent.sqlite.generation-lock.sqlite"), b"SQLite format 3\0").unwrap();
+    let expected = SessionRecord { tools: vec!["exec".into(), "read".into(), "write".into()], ..openclaw_expected() };
     let imported = import::import_path(Format::Openclaw, &path).unwrap();
-    assert_eq!(imported, Imported { sessions: vec![openclaw_expected()], warnings: vec![] });
-    // The folder is walked for the database too.
-    assert_eq!(import::import_path(Format::Openclaw, &dir).unwrap().sessions, vec![openclaw_expected()]);
+    assert_eq!(imported, Imported { sessions: vec![expected.clone()], warnings: vec![] });
+    assert_eq!(import::import_path(Format::Openclaw, &dir).unwrap().sessions, vec![expected]);
 }
 
 #[test]
