@@ -3,23 +3,28 @@
 //! Appends take the write lock (`BEGIN IMMEDIATE`), read the last hash, insert and commit, so
 //! concurrent hook processes extend one chain without forking it. In WAL mode a committed
 //! transaction is in the log file before `COMMIT` returns, so it survives the process being
-//! killed; `Sync::Full` also fsyncs on every commit, for power loss.
+//! killed; [`Sync`] chooses what survives power loss.
 
 use crate::chain::{self, Row, Verifier};
 use crate::store::{AuditStore, Filter, Verification};
 use crate::{AuditError, Entry, Event, Receipt};
-use rusqlite::config::DbConfig;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// How hard a commit works to be durable.
+/// How hard a commit works to be durable. Every level survives the writing process being killed
+/// the instant after `append` returns; they differ on power loss and operating-system crashes.
+/// What each costs a hook is measured by `examples/wal_modes.rs` (docs/benchmarks.md).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Sync {
-    /// Survives the process being killed (the default).
+    /// No fsync at all (`synchronous = OFF`). On power loss recent entries can be lost and the
+    /// file can be corrupted. About four times cheaper per short-lived writer.
+    Fast,
+    /// fsync when the WAL is checkpointed (`synchronous = NORMAL`, the default). On power loss the
+    /// last commits can be lost; the file stays consistent.
     #[default]
     Normal,
-    /// Also survives power loss: an fsync on every commit.
+    /// fsync on every commit (`synchronous = FULL`): nothing acknowledged is lost on power loss.
     Full,
 }
 
@@ -68,24 +73,33 @@ impl SqliteStore {
         // journal_mode answers with a row, so it is queried rather than executed.
         let _mode: String = connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0)).map_err(open_error)?;
         let synchronous = match sync {
+            Sync::Fast => "OFF",
             Sync::Normal => "NORMAL",
             Sync::Full => "FULL",
         };
         connection.pragma_update(None, "synchronous", synchronous).map_err(open_error)?;
-        // A short-lived writer (a hook) must not checkpoint the WAL into the database, with its
-        // fsyncs, every time it closes; SQLite's automatic checkpoint every 1000 pages does that
-        // work in bulk instead. Durability is unchanged: the committed frames are in the WAL.
-        connection.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true).map_err(open_error)?;
         let mut store = Self { connection, path: path.to_path_buf() };
         store.migrate()?;
         Ok(store)
     }
 
-    /// Opens an existing store for reading only; fails if there is none.
+    /// Opens an existing store for reading only; fails if there is none. A store whose writer
+    /// was killed can need its WAL recovered, which a read-only connection cannot do: then it is
+    /// opened for writing (without creating anything) when the file allows.
     pub fn open_read_only(path: &Path) -> Result<Self, AuditError> {
-        let connection = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .map_err(|source| AuditError::Open { path: path.display().to_string(), source })?;
-        connection.busy_timeout(Duration::from_secs(5))?;
+        let open_error = |source| AuditError::Open { path: path.display().to_string(), source };
+        let read_only = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .and_then(|c| c.busy_timeout(Duration::from_secs(5)).map(|()| c))
+            .and_then(|c| c.query_row("SELECT count(*) FROM entries", [], |row| row.get::<_, i64>(0)).map(|_| c));
+        let connection = match read_only {
+            Ok(connection) => connection,
+            Err(first) => {
+                let connection = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                    .map_err(|_| open_error(first))?;
+                connection.busy_timeout(Duration::from_secs(5)).map_err(open_error)?;
+                connection
+            }
+        };
         Ok(Self { connection, path: path.to_path_buf() })
     }
 

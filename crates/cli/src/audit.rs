@@ -44,8 +44,9 @@ pub fn settings_of_policy(flag: Option<&Path>) -> Option<AuditSection> {
 pub fn open(flag: Option<&Path>, settings: Option<&AuditSection>) -> anyhow::Result<SqliteStore> {
     let path = store_path(flag, settings)?;
     let sync = match settings.map(|s| s.sync) {
+        Some(AuditSync::Fast) => Sync::Fast,
         Some(AuditSync::Full) => Sync::Full,
-        _ => Sync::Normal,
+        Some(AuditSync::Normal) | None => Sync::Normal,
     };
     Ok(SqliteStore::open(&path, sync)?)
 }

@@ -70,7 +70,9 @@ pub struct AuditSection {
     /// The store; default `$AETHELGARD_AUDIT_DB`, else `~/.local/share/aethelgard/audit.db`.
     #[serde(default)]
     pub store: Option<String>,
-    /// `normal` survives the process being killed; `full` also fsyncs every commit (power loss).
+    /// Every level survives the process being killed. `fast`: no fsync (power loss can lose or
+    /// corrupt recent entries); `normal`: fsync at checkpoints (power loss can lose the last
+    /// entries); `full`: fsync every commit.
     #[serde(default)]
     pub sync: AuditSync,
     /// Redact the built-in secret patterns (cloud keys, tokens, private keys, passwords).
@@ -95,6 +97,7 @@ fn yes() -> bool {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AuditSync {
+    Fast,
     #[default]
     Normal,
     Full,

@@ -5,7 +5,7 @@ use aethelgard_audit::{chain, AuditStore, CallEvent, Event, Filter, SqliteStore,
 use aethelgard_protocol::{DecisionKind, SessionCall};
 use rusqlite::Connection;
 use serde_json::json;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn store_with(name: &str, entries: usize) -> (SqliteStore, PathBuf) {
     let dir = std::env::temp_dir().join(format!("aethelgard-store-{name}-{}", std::process::id()));
@@ -21,7 +21,7 @@ fn call(i: usize, session: &str) -> Event {
     Event::ToolCall(CallEvent {
         session: Some(session.into()),
         call: SessionCall {
-            decision: Some(if i % 3 == 0 { DecisionKind::Block } else { DecisionKind::Allow }),
+            decision: Some(if i.is_multiple_of(3) { DecisionKind::Block } else { DecisionKind::Allow }),
             ..SessionCall::new("Bash", json!({"command": format!("echo {i}")}))
         },
         latency_us: Some(4),
@@ -30,13 +30,13 @@ fn call(i: usize, session: &str) -> Event {
 }
 
 /// A connection that can edit the log, as someone with write access to the file can.
-fn tamper(path: &PathBuf, sql: &str) {
+fn tamper(path: &Path, sql: &str) {
     let raw = Connection::open(path).unwrap();
     raw.execute_batch("DROP TRIGGER IF EXISTS entries_no_update; DROP TRIGGER IF EXISTS entries_no_delete;").unwrap();
     raw.execute_batch(sql).unwrap();
 }
 
-fn first_bad(path: &PathBuf) -> (u64, String) {
+fn first_bad(path: &Path) -> (u64, String) {
     let store = SqliteStore::open_read_only(path).unwrap();
     let verification = store.verify().unwrap();
     verification.first_bad.expect("the tampering must be detected")

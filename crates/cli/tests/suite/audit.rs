@@ -24,6 +24,10 @@ fn aethelgard(db: &Path) -> Command {
 }
 
 fn commands_in(db: &Path) -> Vec<String> {
+    if !db.exists() {
+        // Killed before the store was created: nothing can have been acknowledged either.
+        return Vec::new();
+    }
     let store = SqliteStore::open_read_only(db).unwrap();
     store
         .entries(&Filter::default())
