@@ -25,7 +25,13 @@ struct Usage<'a> {
     tools: Vec<&'a str>,
     /// (task type, tool) → (sessions granted, sessions called).
     cells: BTreeMap<(&'a str, &'a str), (usize, usize)>,
+    /// Tools granted but never called that did not fit as columns.
+    omitted: usize,
 }
+
+/// Columns of the heat map beyond which tools granted but never called are left out (every
+/// called tool always has its column).
+const MAX_HEATMAP_COLUMNS: usize = 48;
 
 impl<'a> Usage<'a> {
     fn of(sessions: &'a [SessionRecord]) -> Self {
@@ -46,11 +52,17 @@ impl<'a> Usage<'a> {
             }
         }
         let mut tools: Vec<&str> = totals.keys().copied().collect();
+        // Called tools first (most called first), then tools only ever granted: with a runtime's
+        // hundred-odd tools the columns that matter come first and the tail can be cut.
         tools.sort_by(|a, b| {
             let (ta, tb) = (totals.get(a).copied().unwrap_or_default(), totals.get(b).copied().unwrap_or_default());
-            tb.0.cmp(&ta.0).then(tb.1.cmp(&ta.1)).then(a.cmp(b))
+            tb.1.cmp(&ta.1).then(tb.0.cmp(&ta.0)).then(a.cmp(b))
         });
-        Self { types: types.into_iter().collect(), tools, cells }
+        let called = tools.iter().take_while(|t| totals.get(*t).is_some_and(|(_, c)| *c > 0)).count();
+        let keep = called.max(MAX_HEATMAP_COLUMNS);
+        let omitted = tools.len().saturating_sub(keep);
+        tools.truncate(keep);
+        Self { types: types.into_iter().collect(), tools, cells, omitted }
     }
 }
 
@@ -66,7 +78,8 @@ pub(super) fn heatmap(sessions: &[SessionRecord]) -> String {
     let (top, left) = (rise + 8.0, LABEL_W);
     let grid_w = usage.tools.len() as f64 * cell_w;
     let grid_h = usage.types.len() as f64 * cell_h;
-    let width = left + grid_w + rise.max(200.0);
+    let note_w = if usage.omitted > 0 { 560.0 } else { 0.0 };
+    let width = left + grid_w + rise.max(200.0).max(note_w);
     let legend_y = top + grid_h + 28.0;
     let height = legend_y + 54.0;
 
@@ -139,6 +152,15 @@ pub(super) fn heatmap(sessions: &[SessionRecord]) -> String {
         mx = num(left + 90.0),
         rx = num(left + 180.0),
     );
+    if usage.omitted > 0 {
+        let _ = write!(
+            svg,
+            r#"<text class="tick" x="{}" y="{}">+ {} more tools granted and never called (listed under "Tools never used")</text>"#,
+            num(left + grid_w + 8.0),
+            num(top + cell_h / 2.0 + 4.0),
+            usage.omitted
+        );
+    }
     let dots_x = left + 240.0;
     let _ = write!(svg, r#"<text class="legend-title" x="{}" y="{}">called in % of the type's sessions</text>"#, num(dots_x), num(legend_y));
     for (index, share) in [0.25_f64, 0.5, 1.0].into_iter().enumerate() {

@@ -174,7 +174,7 @@ fn counted(count: usize, rate: Option<f64>) -> String {
 fn charts(page: &mut String, summary: &Summary, sessions: &[SessionRecord], options: &Options) {
     let _ = write!(
         page,
-        "<section id=\"tools\">\n<h2>Granted vs called tools</h2>\n<p class=\"note\">Rows are task types (sessions in brackets), columns tools. The cell's blue is the share of the type's sessions that were <em>granted</em> the tool; the dot's area the share that <em>called</em> it. A dark cell without a dot is a tool handed out and never used; a dot on a pale cell is a tool called without a grant.</p>\n<figure class=\"chart-wrap\">{}</figure>\n</section>\n",
+        "<section id=\"tools\">\n<h2>Granted vs called tools</h2>\n<p class=\"note\">Rows are task types (sessions in brackets), columns tools. The cell's blue is the share of the type's sessions that were <em>granted</em> the tool; the dot's area the share that <em>called</em> it. A dark cell without a dot is a tool handed out and never used; a dot on a pale cell is a tool called without a grant.</p>\n<figure class=\"chart-wrap wide\">{}</figure>\n</section>\n",
         super::charts::heatmap(sessions)
     );
     let _ = write!(

@@ -79,11 +79,22 @@ pub(super) fn render(sessions: &[SessionRecord], options: &Options) -> String {
         table.row([
             plain(&group.task_type),
             tools.len().to_string(),
-            if tools.is_empty() { "-".to_owned() } else { tools.join(", ") },
+            list_briefly(&tools),
         ]);
     }
     out.push_str(&table.render());
     out
+}
+
+/// The first few names and how many more: a runtime can offer a hundred tools, and a table
+/// row must stay readable (the HTML report lists them all).
+fn list_briefly(tools: &[String]) -> String {
+    const SHOWN: usize = 8;
+    match tools.len() {
+        0 => "-".to_owned(),
+        n if n <= SHOWN => tools.join(", "),
+        n => format!("{}, … (+{} more)", tools.get(..SHOWN).unwrap_or_default().join(", "), n - SHOWN),
+    }
 }
 
 /// "48 sessions, 177 calls (31 blocked, 3 escalated), 2026-03-02 08:23 → 2026-03-06 06:12 UTC"
