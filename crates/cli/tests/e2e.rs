@@ -85,6 +85,33 @@ fn log_run(test: &str, requests: &[model_server::Request], output: &harness::Run
     );
 }
 
+/// The hook recorded the call in the sandbox's audit store, with the decision the runtime was
+/// given, and the store's chain verifies.
+fn assert_recorded(sandbox: &Sandbox, runtime: &str, command: &str, decision: &str) {
+    let db = sandbox.audit_db();
+    let verify = std::process::Command::new(harness::aethelgard_bin())
+        .args(["audit", "verify", "--audit-db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(verify.status.success(), "audit verify: {}{}", String::from_utf8_lossy(&verify.stdout), String::from_utf8_lossy(&verify.stderr));
+    let log = std::process::Command::new(harness::aethelgard_bin())
+        .args(["audit", "log", "--json", "--audit-db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let entries: Vec<Value> = String::from_utf8_lossy(&log.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let found = entries.iter().find(|e| e["event"]["args"]["command"] == command).unwrap_or_else(|| {
+        panic!("the hook did not record `{command}`; the log has:\n{}", String::from_utf8_lossy(&log.stdout))
+    });
+    assert_eq!(found["event"]["decision"], decision, "{found}");
+    assert_eq!(found["event"]["source"], format!("hook:{runtime}"), "{found}");
+    assert!(found["event"]["session"].as_str().is_some_and(|s| !s.is_empty()), "the runtime's session id is missing: {found}");
+    if decision == "block" {
+        assert_eq!(found["event"]["rule"], DENY_RULE_ID, "{found}");
+    }
+}
+
 fn assert_victim_intact(sandbox: &Sandbox, describe: &dyn Fn() -> String) {
     assert!(
         sandbox.victim.is_dir() && sandbox.victim_file.is_file(),
@@ -127,6 +154,7 @@ fn codex_hook_blocks_recursive_delete_outside_workspace() {
     log_run(test, &run.requests, &run.output);
 
     assert_victim_intact(&sandbox, &describe);
+    assert_recorded(&sandbox, "codex", &command, "block");
     let output = run.tool_output(codex::CALL_ID).unwrap_or_else(|| {
         panic!(
             "the model never received a function_call_output for {}\n{}",
@@ -178,6 +206,7 @@ fn codex_hook_allows_benign_command() {
     log_run(test, &run.requests, &run.output);
 
     assert_marker_written(&sandbox, &describe);
+    assert_recorded(&sandbox, "codex", BENIGN_COMMAND, "allow");
     let output = run.tool_output(codex::CALL_ID).unwrap_or_else(|| {
         panic!(
             "the model never received a function_call_output for {}\n{}",
@@ -216,6 +245,7 @@ fn claude_hook_blocks_recursive_delete_outside_workspace() {
     log_run(test, &run.requests, &run.output);
 
     assert_victim_intact(&sandbox, &describe);
+    assert_recorded(&sandbox, "claude", &command, "block");
     let (text, is_error) = run.tool_result(claude::TOOL_USE_ID).unwrap_or_else(|| {
         panic!(
             "the model never received a tool_result for {}\n{}",
@@ -268,6 +298,7 @@ fn claude_hook_allows_benign_command() {
     log_run(test, &run.requests, &run.output);
 
     assert_marker_written(&sandbox, &describe);
+    assert_recorded(&sandbox, "claude", BENIGN_COMMAND, "allow");
     let (text, is_error) = run.tool_result(claude::TOOL_USE_ID).unwrap_or_else(|| {
         panic!(
             "the model never received a tool_result for {}\n{}",

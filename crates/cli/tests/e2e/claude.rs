@@ -80,7 +80,7 @@ pub fn run(claude: &Path, sandbox: &Sandbox, command: &str) -> ClaudeRun {
         "hooks": {
             "PreToolUse": [{
                 "matcher": "*",
-                "hooks": [{"type": "command", "command": harness::hook_command("claude"), "timeout": 30}]
+                "hooks": [{"type": "command", "command": harness::hook_command("claude", sandbox), "timeout": 30}]
             }]
         }
     });

@@ -84,7 +84,7 @@ pub fn run(codex: &Path, sandbox: &Sandbox, command: &str) -> CodexRun {
     let codex_home = sandbox.root.join("codex-home");
     std::fs::create_dir_all(&codex_home).expect("create CODEX_HOME");
     let hooks_json = codex_home.join("hooks.json");
-    let hook_command = harness::hook_command("codex");
+    let hook_command = harness::hook_command("codex", sandbox);
     let hooks = json!({
         "hooks": {
             "PreToolUse": [{

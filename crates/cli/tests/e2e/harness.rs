@@ -167,6 +167,11 @@ impl Sandbox {
             tmp,
         }
     }
+
+    /// The audit store the hooks of this sandbox record into.
+    pub fn audit_db(&self) -> PathBuf {
+        self.root.join("audit.db")
+    }
 }
 
 /// What a bounded child run produced.
@@ -278,11 +283,13 @@ pub fn shell_quote(s: &str) -> String {
     }
 }
 
-/// The hook command line the runtimes are configured with.
-pub fn hook_command(runtime: &str) -> String {
+/// The hook command line the runtimes are configured with: it records every decision in the
+/// sandbox's own audit store ([`Sandbox::audit_db`]).
+pub fn hook_command(runtime: &str, sandbox: &Sandbox) -> String {
     format!(
-        "{} hook {runtime} --no-audit",
-        shell_quote(&aethelgard_bin().to_string_lossy())
+        "{} hook {runtime} --audit-db {}",
+        shell_quote(&aethelgard_bin().to_string_lossy()),
+        shell_quote(&sandbox.audit_db().to_string_lossy())
     )
 }
 

@@ -76,7 +76,7 @@ fn run_codex(codex_bin: &Path, sandbox: &Sandbox, commands: Vec<String>) -> (Run
     let codex_home = sandbox.root.join("codex-home");
     std::fs::create_dir_all(&codex_home).unwrap();
     let hooks_json = codex_home.join("hooks.json");
-    let hook_command = harness::hook_command("codex");
+    let hook_command = harness::hook_command("codex", sandbox);
     // Matcher and timeout as `codex::trusted_hash` hashes them.
     let hooks = json!({"hooks": {"PreToolUse": [{"matcher": "Bash",
         "hooks": [{"type": "command", "command": hook_command, "timeout": 30}]}]}});
@@ -237,7 +237,7 @@ const CLAUDE_TOOL_IDS: [&str; 2] = ["toolu_import_1", "toolu_import_2"];
 fn run_claude(claude_bin: &Path, sandbox: &Sandbox, commands: Vec<String>) -> (RunOutput, Vec<Request>) {
     let server = ModelServer::start(claude_responder(commands));
     let settings = json!({"hooks": {"PreToolUse": [{"matcher": "*",
-        "hooks": [{"type": "command", "command": harness::hook_command("claude"), "timeout": 30}]}]}});
+        "hooks": [{"type": "command", "command": harness::hook_command("claude", sandbox), "timeout": 30}]}]}});
     let settings_path = sandbox.root.join("settings.json");
     std::fs::write(&settings_path, settings.to_string()).unwrap();
     let mut cmd = Command::new(claude_bin);
