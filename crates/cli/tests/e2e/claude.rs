@@ -101,20 +101,8 @@ pub fn run(claude: &Path, sandbox: &Sandbox, command: &str) -> ClaudeRun {
             // Without it `-p` mode refuses many commands by itself, and the test would not prove
             // that our hook did the blocking.
             "--dangerously-skip-permissions",
-        ])
-        .current_dir(&sandbox.work)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", &sandbox.home)
-        .env("TMPDIR", &sandbox.tmp)
-        .env("SHELL", "/bin/bash")
-        .env("LANG", "C.UTF-8")
-        .env("ANTHROPIC_BASE_URL", server.base_url())
-        .env("ANTHROPIC_API_KEY", "dummy")
-        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
-        .env("DISABLE_TELEMETRY", "1")
-        .env("DISABLE_ERROR_REPORTING", "1")
-        .env("DISABLE_AUTOUPDATER", "1");
+        ]);
+    model_env(harness::sandboxed(&mut cmd, sandbox), &server.base_url());
     if running_as_root() {
         // As root, --dangerously-skip-permissions is refused unless the process says it is in a
         // sandbox.
@@ -124,6 +112,16 @@ pub fn run(claude: &Path, sandbox: &Sandbox, command: &str) -> ClaudeRun {
     let requests = server.requests();
     drop(server);
     ClaudeRun { output, requests }
+}
+
+/// Points Claude Code at the scripted model and turns off everything that would reach a network.
+pub fn model_env<'a>(cmd: &'a mut Command, base_url: &str) -> &'a mut Command {
+    cmd.env("ANTHROPIC_BASE_URL", base_url)
+        .env("ANTHROPIC_API_KEY", "dummy")
+        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+        .env("DISABLE_TELEMETRY", "1")
+        .env("DISABLE_ERROR_REPORTING", "1")
+        .env("DISABLE_AUTOUPDATER", "1")
 }
 
 fn running_as_root() -> bool {

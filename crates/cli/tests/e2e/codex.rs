@@ -128,15 +128,8 @@ hooks = true
     let mut cmd = Command::new(codex);
     cmd.args(["exec", "--skip-git-repo-check", "--json", "-C"])
         .arg(&sandbox.work)
-        .arg("Run the command I need, then report.")
-        .current_dir(&sandbox.work)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", &sandbox.home)
-        .env("CODEX_HOME", &codex_home)
-        .env("TMPDIR", &sandbox.tmp)
-        .env("SHELL", "/bin/bash")
-        .env("LANG", "C.UTF-8");
+        .arg("Run the command I need, then report.");
+    harness::sandboxed(&mut cmd, sandbox).env("CODEX_HOME", &codex_home);
     let output = harness::run_bounded(&mut cmd, harness::CHILD_TIMEOUT);
     let requests = server.requests();
     drop(server);

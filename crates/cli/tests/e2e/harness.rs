@@ -174,6 +174,18 @@ impl Sandbox {
     }
 }
 
+/// Runs a runtime inside the sandbox: in the workspace, with an empty environment but for PATH,
+/// the sandbox's HOME and TMPDIR, bash and a UTF-8 locale.
+pub fn sandboxed<'a>(cmd: &'a mut Command, sandbox: &Sandbox) -> &'a mut Command {
+    cmd.current_dir(&sandbox.work)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &sandbox.home)
+        .env("TMPDIR", &sandbox.tmp)
+        .env("SHELL", "/bin/bash")
+        .env("LANG", "C.UTF-8")
+}
+
 /// What a bounded child run produced.
 pub struct RunOutput {
     pub status: Option<ExitStatus>,

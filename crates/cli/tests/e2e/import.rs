@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::harness::{self, RunOutput, Sandbox};
 use super::model_server::{ModelServer, Request, Response};
-use super::{BENIGN_COMMAND, codex, expected_deny_reason, recursive_delete};
+use super::{BENIGN_COMMAND, claude, codex, expected_deny_reason, recursive_delete};
 
 /// The task the user gives; the importers must find exactly this text.
 const TASK: &str = "Greet the workspace in marker.txt, then clear out the victim directory next door.";
@@ -112,15 +112,8 @@ trusted_hash = "sha256:{}"
     let mut cmd = Command::new(codex_bin);
     cmd.args(["exec", "--skip-git-repo-check", "--json", "-C"])
         .arg(&sandbox.work)
-        .arg(TASK)
-        .current_dir(&sandbox.work)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", &sandbox.home)
-        .env("CODEX_HOME", &codex_home)
-        .env("TMPDIR", &sandbox.tmp)
-        .env("SHELL", "/bin/bash")
-        .env("LANG", "C.UTF-8");
+        .arg(TASK);
+    harness::sandboxed(&mut cmd, sandbox).env("CODEX_HOME", &codex_home);
     let output = harness::run_bounded(&mut cmd, harness::CHILD_TIMEOUT);
     let requests = server.requests();
     drop(server);
@@ -243,20 +236,8 @@ fn run_claude(claude_bin: &Path, sandbox: &Sandbox, commands: Vec<String>) -> (R
     let mut cmd = Command::new(claude_bin);
     cmd.args(["-p", TASK, "--settings"])
         .arg(&settings_path)
-        .args(["--output-format", "stream-json", "--verbose", "--dangerously-skip-permissions"])
-        .current_dir(&sandbox.work)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", &sandbox.home)
-        .env("TMPDIR", &sandbox.tmp)
-        .env("SHELL", "/bin/bash")
-        .env("LANG", "C.UTF-8")
-        .env("ANTHROPIC_BASE_URL", server.base_url())
-        .env("ANTHROPIC_API_KEY", "dummy")
-        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
-        .env("DISABLE_TELEMETRY", "1")
-        .env("DISABLE_ERROR_REPORTING", "1")
-        .env("DISABLE_AUTOUPDATER", "1")
+        .args(["--output-format", "stream-json", "--verbose", "--dangerously-skip-permissions"]);
+    claude::model_env(harness::sandboxed(&mut cmd, sandbox), &server.base_url())
         // --dangerously-skip-permissions is refused to root unless it says it is sandboxed.
         .env("IS_SANDBOX", "1");
     let output = harness::run_bounded(&mut cmd, harness::CHILD_TIMEOUT);
