@@ -48,6 +48,9 @@ pub enum Command {
     },
     /// Export sessions as session JSONL (the format `import sessions` and `learn` read).
     ///
+    /// --since / --until select whole sessions by when they started (their first call's time
+    /// when the start is unknown), as `aethelgard report` does.
+    ///
     /// Example: aethelgard audit export --since 2026-11-01 --task-type deploy --out deploy.jsonl
     Export {
         #[command(flatten)]
@@ -141,7 +144,14 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Export { store, range, task_type, out } => {
             let store = open(&store)?;
-            let mut sessions = sessions_of(&store.entries(&range.filter()?)?);
+            // Whole sessions that started in the range, as `report` counts them: filtering entries
+            // by their recording time would cut a session that spans the boundary in two.
+            let filter = range.filter()?;
+            let (mut sessions, untimed) =
+                super::report::within(sessions_of(&store.entries(&Filter::default())?), filter.since_ms, filter.until_ms);
+            if untimed > 0 {
+                eprintln!("note: {untimed} sessions without any time were left out of the range");
+            }
             if let Some(wanted) = &task_type {
                 sessions.retain(|s| s.task_type.as_deref() == Some(wanted.as_str()));
             }

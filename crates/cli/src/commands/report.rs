@@ -126,7 +126,7 @@ fn from_file(file: &Path) -> anyhow::Result<Vec<SessionRecord>> {
 /// and how many had no time (left out when a range is asked for). The calls a hook recorded
 /// without a session are grouped as one `unsessioned:…` record spanning any time, so those are
 /// kept call by call instead.
-fn within(sessions: Vec<SessionRecord>, since: Option<i64>, until: Option<i64>) -> (Vec<SessionRecord>, usize) {
+pub(crate) fn within(sessions: Vec<SessionRecord>, since: Option<i64>, until: Option<i64>) -> (Vec<SessionRecord>, usize) {
     if since.is_none() && until.is_none() {
         return (sessions, 0);
     }
