@@ -145,9 +145,11 @@ fn concurrent_hooks_extend_one_chain() {
                 .stdout(Stdio::piped())
                 .spawn()
                 .unwrap();
-            let payload = format!(
-                r#"{{"session_id":"h{i}","cwd":"/tmp","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{{"command":"rm -rf ~/{i}"}}}}"#
-            );
+            // HOME is the test's folder (see `aethelgard`) and the workspace a folder inside it,
+            // so `~/{i}` is outside the workspace wherever the target folder lives.
+            let payload = serde_json::json!({"session_id": format!("h{i}"), "cwd": dir.join("work"), "hook_event_name": "PreToolUse",
+                "tool_name": "Bash", "tool_input": {"command": format!("rm -rf ~/{i}")}})
+            .to_string();
             child.stdin.take().unwrap().write_all(payload.as_bytes()).unwrap();
             child
         })
