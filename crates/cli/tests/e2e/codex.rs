@@ -1,7 +1,7 @@
 //! Drives the real Codex CLI (`codex exec`) against a scripted Responses API server, with our
 //! PreToolUse hook installed through `$CODEX_HOME/hooks.json` and trusted by hash in config.toml.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::{Value, json};
@@ -81,49 +81,7 @@ pub fn pretooluse_payload(cwd: &Path, command: &str) -> Value {
 pub fn run(codex: &Path, sandbox: &Sandbox, command: &str) -> CodexRun {
     let server = ModelServer::start(responder(command.to_owned()));
 
-    let codex_home = sandbox.root.join("codex-home");
-    std::fs::create_dir_all(&codex_home).expect("create CODEX_HOME");
-    let hooks_json = codex_home.join("hooks.json");
-    let hook_command = harness::hook_command("codex", sandbox);
-    let hooks = json!({
-        "hooks": {
-            "PreToolUse": [{
-                "matcher": MATCHER,
-                "hooks": [{"type": "command", "command": hook_command, "timeout": HOOK_TIMEOUT_S}]
-            }]
-        }
-    });
-    std::fs::write(
-        &hooks_json,
-        serde_json::to_string_pretty(&hooks).expect("json"),
-    )
-    .expect("write hooks.json");
-
-    let mut config = format!(
-        r#"model = "gpt-5.5"
-model_provider = "mock"
-approval_policy = "never"
-sandbox_mode = "danger-full-access"
-
-[model_providers.mock]
-name = "mock"
-base_url = "{}/v1"
-wire_api = "responses"
-request_max_retries = 0
-stream_max_retries = 0
-
-[features]
-hooks = true
-"#,
-        server.base_url()
-    );
-    let trust_key = format!("{}:pre_tool_use:0:0", hooks_json.display());
-    config.push_str(&format!(
-        "\n[hooks.state.{}]\ntrusted_hash = \"sha256:{}\"\n",
-        toml_string(&trust_key),
-        trusted_hash(&hook_command)
-    ));
-    std::fs::write(codex_home.join("config.toml"), config).expect("write config.toml");
+    let codex_home = codex_home(sandbox, &server.base_url(), "");
 
     let mut cmd = Command::new(codex);
     cmd.args(["exec", "--skip-git-repo-check", "--json", "-C"])
@@ -140,6 +98,50 @@ hooks = true
 /// hook group. On 0.169.0 the handler object includes `"type":"command"` (checked against the
 /// `currentHash` that `codex app-server`'s `hooks/list` reports). Keys are written in sorted order
 /// so the text is the same whatever map type serde_json was built with.
+/// A CODEX_HOME in the sandbox: the scripted model as provider, our hook in `hooks.json` and
+/// trusted by hash in `config.toml`, plus `extra` TOML (appended before the trust table).
+pub fn codex_home(sandbox: &Sandbox, base_url: &str, extra: &str) -> PathBuf {
+    let codex_home = sandbox.root.join("codex-home");
+    std::fs::create_dir_all(&codex_home).expect("create CODEX_HOME");
+    let hooks_json = codex_home.join("hooks.json");
+    let hook_command = harness::hook_command("codex", sandbox);
+    let hooks = json!({
+        "hooks": {
+            "PreToolUse": [{
+                "matcher": MATCHER,
+                "hooks": [{"type": "command", "command": hook_command, "timeout": HOOK_TIMEOUT_S}]
+            }]
+        }
+    });
+    std::fs::write(&hooks_json, serde_json::to_string_pretty(&hooks).expect("json")).expect("write hooks.json");
+
+    let mut config = format!(
+        r#"model = "gpt-5.5"
+model_provider = "mock"
+approval_policy = "never"
+sandbox_mode = "danger-full-access"
+
+[model_providers.mock]
+name = "mock"
+base_url = "{base_url}/v1"
+wire_api = "responses"
+request_max_retries = 0
+stream_max_retries = 0
+
+[features]
+hooks = true
+{extra}"#
+    );
+    let trust_key = format!("{}:pre_tool_use:0:0", hooks_json.display());
+    config.push_str(&format!(
+        "\n[hooks.state.{}]\ntrusted_hash = \"sha256:{}\"\n",
+        toml_string(&trust_key),
+        trusted_hash(&hook_command)
+    ));
+    std::fs::write(codex_home.join("config.toml"), config).expect("write config.toml");
+    codex_home
+}
+
 pub fn trusted_hash(hook_command: &str) -> String {
     let canonical = json!({
         "event_name": "pre_tool_use",

@@ -73,42 +73,11 @@ const CODEX_CALL_IDS: [&str; 2] = ["call_import_1", "call_import_2"];
 /// JSON to the same local server, which records them.
 fn run_codex(codex_bin: &Path, sandbox: &Sandbox, commands: Vec<String>) -> (RunOutput, Vec<Request>, PathBuf) {
     let server = ModelServer::start(codex_responder(commands));
-    let codex_home = sandbox.root.join("codex-home");
-    std::fs::create_dir_all(&codex_home).unwrap();
-    let hooks_json = codex_home.join("hooks.json");
-    let hook_command = harness::hook_command("codex", sandbox);
-    // Matcher and timeout as `codex::trusted_hash` hashes them.
-    let hooks = json!({"hooks": {"PreToolUse": [{"matcher": "Bash",
-        "hooks": [{"type": "command", "command": hook_command, "timeout": 30}]}]}});
-    std::fs::write(&hooks_json, hooks.to_string()).unwrap();
     let base = server.base_url();
-    let config = format!(
-        r#"model = "gpt-5.5"
-model_provider = "mock"
-approval_policy = "never"
-sandbox_mode = "danger-full-access"
-
-[model_providers.mock]
-name = "mock"
-base_url = "{base}/v1"
-wire_api = "responses"
-request_max_retries = 0
-stream_max_retries = 0
-
-[features]
-hooks = true
-
-[otel]
-log_user_prompt = true
-exporter = {{ otlp-http = {{ endpoint = "{base}/v1/logs", protocol = "json" }} }}
-
-[hooks.state."{}:pre_tool_use:0:0"]
-trusted_hash = "sha256:{}"
-"#,
-        hooks_json.display(),
-        codex::trusted_hash(&hook_command)
+    let otel = format!(
+        "\n[otel]\nlog_user_prompt = true\nexporter = {{ otlp-http = {{ endpoint = \"{base}/v1/logs\", protocol = \"json\" }} }}\n"
     );
-    std::fs::write(codex_home.join("config.toml"), config).unwrap();
+    let codex_home = codex::codex_home(sandbox, &base, &otel);
     let mut cmd = Command::new(codex_bin);
     cmd.args(["exec", "--skip-git-repo-check", "--json", "-C"])
         .arg(&sandbox.work)
