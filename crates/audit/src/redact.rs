@@ -61,11 +61,6 @@ pub struct Redactor {
 }
 
 impl Redactor {
-    /// No redaction at all.
-    pub fn none() -> Self {
-        Self::default()
-    }
-
     /// The built-in patterns plus `extra` (name, regex) pairs from the policy.
     pub fn new(builtin: bool, extra: &[(String, String)]) -> Result<Self, AuditError> {
         let mut patterns = Vec::new();
@@ -92,10 +87,6 @@ impl Redactor {
             });
         }
         Ok(Self { patterns })
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.patterns.is_empty()
     }
 
     /// Redacts every string inside `value`, in place.

@@ -103,11 +103,6 @@ impl SqliteStore {
         Ok(Self { connection, path: path.to_path_buf() })
     }
 
-    /// Sets how long an append waits for another writer before failing.
-    pub fn set_busy_timeout(&self, timeout: Duration) -> Result<(), AuditError> {
-        Ok(self.connection.busy_timeout(timeout)?)
-    }
-
     pub fn path(&self) -> &Path {
         &self.path
     }
