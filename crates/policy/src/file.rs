@@ -57,7 +57,67 @@ pub struct PolicyFile {
     #[serde(default)]
     pub audit: AuditSection,
     #[serde(default)]
+    pub governor: GovernorSection,
+    /// Task profiles by name: which tools a task type may see (`[profiles.summarise]`).
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+    #[serde(default)]
     pub rules: Vec<Rule>,
+}
+
+/// How layer 1 classifies tasks and where learned grants come from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GovernorSection {
+    /// Below this confidence a request is classified `unknown` (the tightest profile).
+    #[serde(default = "min_confidence")]
+    pub min_confidence: f64,
+    /// A trained task classifier (`aethelgard learn classifier`), relative to the policy file;
+    /// without one the built-in rule-based classifier decides.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classifier: Option<String>,
+    /// A learned policy file (`aethelgard learn`), relative to the policy file: its grants replace
+    /// the profiles' selections, still capped by each profile's `risk`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learned: Option<String>,
+}
+
+fn min_confidence() -> f64 {
+    0.35
+}
+
+impl Default for GovernorSection {
+    fn default() -> Self {
+        Self { min_confidence: min_confidence(), classifier: None, learned: None }
+    }
+}
+
+/// A task profile: the tools a task type may see.
+///
+/// A tool is granted when it is selected (by `tools` or `groups`), not excluded by `deny`, and
+/// every risk tag it carries is listed in `risk`: `risk` is a ceiling, so a dangerous tool (exec,
+/// spawn, credential, destructive, payment) is never granted to a profile that does not list the
+/// tag. `extends` adds the fields of another profile (transitively) to this one's.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    #[serde(default)]
+    pub description: String,
+    /// Another profile whose selections, denials and risk tags this one adds to its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extends: Option<String>,
+    /// Tool names or globs granted (`Read`, `memory_*`, `mcp__github__get_*`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<String>,
+    /// Catalog groups granted (`fs`, `web`, `memory`), as far as `risk` allows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+    /// The risk tags a granted tool may carry.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub risk: Vec<aethelgard_protocol::RiskTag>,
+    /// Tool names or globs never granted, whatever selects them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deny: Vec<String>,
 }
 
 /// How decisions are recorded in the audit log.
@@ -441,6 +501,7 @@ fn validate(file: &PolicyFile, origin: &str) -> Result<(), PolicyError> {
             }
         }
     }
+    validate_governor(file, origin)?;
     for tool in &file.catalog.tools {
         tool.check_pointers().map_err(|message| PolicyError::Invalid {
             origin: origin.to_owned(),
@@ -449,6 +510,42 @@ fn validate(file: &PolicyFile, origin: &str) -> Result<(), PolicyError> {
     }
     for path in file.filesystem.paths.keys() {
         check_glob(path).map_err(|message| PolicyError::Invalid { origin: origin.to_owned(), message: format!("filesystem path {message}") })?;
+    }
+    Ok(())
+}
+
+fn validate_governor(file: &PolicyFile, origin: &str) -> Result<(), PolicyError> {
+    let invalid = |message: String| PolicyError::Invalid { origin: origin.to_owned(), message };
+    let confidence = file.governor.min_confidence;
+    if !(0.0..=1.0).contains(&confidence) {
+        return Err(invalid(format!("`[governor] min_confidence = {confidence}` is outside 0..1")));
+    }
+    for (name, profile) in &file.profiles {
+        if name.trim().is_empty() {
+            return Err(invalid("a profile has an empty name".to_owned()));
+        }
+        for glob in profile.tools.iter().chain(&profile.deny) {
+            check_glob(glob).map_err(|message| invalid(format!("[profiles.{name}]: tool {message}")))?;
+        }
+        // Follow `extends` to the root: every link exists and none loops back.
+        let mut seen = vec![name.as_str()];
+        let mut current = profile;
+        while let Some(parent) = &current.extends {
+            let Some(next) = file.profiles.get(parent) else {
+                let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
+                return Err(invalid(format!(
+                    "[profiles.{}] extends `{parent}`, which is not a profile; profiles: {}",
+                    seen.last().copied().unwrap_or(name),
+                    known.join(", ")
+                )));
+            };
+            if seen.contains(&parent.as_str()) {
+                seen.push(parent);
+                return Err(invalid(format!("profiles extend each other in a loop: {}", seen.join(" -> "))));
+            }
+            seen.push(parent);
+            current = next;
+        }
     }
     Ok(())
 }

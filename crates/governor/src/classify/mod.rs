@@ -1,0 +1,35 @@
+//! Task classification: from the user's request to a task type with a confidence.
+//!
+//! Two classifiers implement [`Classifier`]: the rule-based one that needs no training
+//! ([`rules::RuleClassifier`]) and a linear model over word and character n-grams trained by
+//! `aethelgard learn classifier` ([`linear::LinearClassifier`]).
+
+use serde::Serialize;
+
+/// How a task type was decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// The caller named the task type.
+    Explicit,
+    /// The built-in rules.
+    Rules,
+    /// A trained model.
+    Model,
+}
+
+/// A classifier's answer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Classification {
+    pub task_type: String,
+    /// 0..=1: how sure the classifier is.
+    pub confidence: f64,
+    pub method: Method,
+}
+
+/// Anything that maps a request to a task type.
+pub trait Classifier: Send + Sync {
+    fn classify(&self, request: &str) -> Classification;
+}
+
+pub mod rules;

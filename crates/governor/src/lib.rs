@@ -1,0 +1,11 @@
+//! Layer 1 of Aethelgard, the Capability Governor: classify a task, decide which tools it may
+//! see (a manifest), and enforce that in each runtime's own configuration.
+
+pub mod classify;
+mod error;
+pub mod learned;
+mod manifest;
+pub mod tasks;
+
+pub use error::GovernorError;
+pub use manifest::{Governor, ResolvedProfile, Scoped, Verdict, Why};
