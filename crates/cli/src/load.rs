@@ -64,3 +64,42 @@ fn stamp_path(text: &str) -> Option<PathBuf> {
     let version = env!("CARGO_PKG_VERSION");
     dirs::cache_dir().map(|d| d.join("aethelgard").join("verified").join(format!("{version}-{hex}")))
 }
+
+/// The policy file and its catalog, without the router (for layer 1 commands), and the folder
+/// relative paths in it resolve against.
+pub fn policy(flag: Option<&Path>) -> Result<(aethelgard_policy::PolicyFile, aethelgard_policy::Catalog, Option<PathBuf>), aethelgard_policy::PolicyError> {
+    match resolve(flag) {
+        Source::Builtin => {
+            let (file, catalog) = aethelgard_policy::default_policy_trusted()?;
+            Ok((file, catalog, None))
+        }
+        Source::File(path) => {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|source| aethelgard_policy::PolicyError::Read { path: path.display().to_string(), source })?;
+            let (file, catalog) = aethelgard_policy::parse(&text, &path.display().to_string(), path.parent())?;
+            Ok((file, catalog, path.parent().map(Path::to_path_buf)))
+        }
+    }
+}
+
+/// The governor of the policy: its profiles, the classifier it names (else the built-in rules)
+/// and the learned policy it names, unless `learned` overrides it.
+pub fn governor(flag: Option<&Path>, learned: Option<&Path>) -> anyhow::Result<aethelgard_governor::Governor> {
+    use anyhow::Context as _;
+    let (file, catalog, base) = policy(flag)?;
+    let relative = |name: &str| base.as_ref().map_or_else(|| PathBuf::from(name), |dir| dir.join(name));
+    let mut governor = aethelgard_governor::Governor::new(&file, catalog)?;
+    let learned_path = learned.map(Path::to_path_buf).or_else(|| file.governor.learned.as_deref().map(relative));
+    if let Some(path) = learned_path {
+        let policy = aethelgard_governor::learned::LearnedPolicy::load(&path)
+            .with_context(|| format!("loading the learned policy {}", path.display()))?;
+        governor = governor.with_learned(policy);
+    }
+    if let Some(name) = file.governor.classifier.as_deref() {
+        let path = relative(name);
+        let model = aethelgard_governor::classify::load_model(&path)
+            .with_context(|| format!("loading the task classifier {} (`[governor] classifier`)", path.display()))?;
+        governor = governor.with_classifier(model);
+    }
+    Ok(governor)
+}

@@ -68,6 +68,19 @@ enum Command {
         #[command(flatten)]
         audit: AuditFlags,
     },
+    /// Which tools a task may see: classify the request and print its manifest.
+    Scope(commands::scope::Args),
+    /// Write the manifest of a task into a runtime's own configuration (Codex, Claude Code,
+    /// OpenClaw, AGENTS.md).
+    Export(commands::export::Args),
+    /// Wire Aethelgard's hook and task profiles into a runtime's configuration in one step.
+    Install(commands::install::Args),
+    /// Undo exactly what `aethelgard install` did.
+    Uninstall(commands::install::UninstallArgs),
+    /// Check agent configurations for overprovisioning and weak enforcement.
+    Lint(commands::lint::Args),
+    /// Learn from sessions: a task classifier, or (layer 2) a tool-exposure policy.
+    Learn(commands::learn::Args),
     /// Import what agents already log (Codex, Claude Code, OpenClaw) into the audit store.
     Import(commands::import::Args),
     /// Metrics per task type in the terminal, and an HTML report with charts.
@@ -158,6 +171,12 @@ fn main() -> ExitCode {
             let recording = commands::hook::Recording { enabled: !audit.no_audit, store: audit.audit_db };
             return commands::hook::run(runtime, policy.as_deref(), budget_ms, &recording);
         }
+        Command::Scope(args) => commands::scope::run(&args),
+        Command::Export(args) => commands::export::run(&args),
+        Command::Install(args) => commands::install::run(&args),
+        Command::Uninstall(args) => commands::install::uninstall(&args),
+        Command::Lint(args) => commands::lint::run(&args),
+        Command::Learn(args) => commands::learn::run(&args),
         Command::Import(args) => commands::import::run(&args),
         Command::Report(args) => commands::report::run(&args),
         Command::Audit { command } => commands::audit::run(command),

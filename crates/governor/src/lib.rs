@@ -3,7 +3,9 @@
 
 pub mod classify;
 mod error;
+pub mod export;
 pub mod learned;
+pub mod lint;
 mod manifest;
 pub mod tasks;
 

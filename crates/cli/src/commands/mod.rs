@@ -6,3 +6,8 @@ pub mod import;
 pub mod policy;
 pub mod report;
 pub mod route;
+pub mod scope;
+pub mod learn;
+pub mod export;
+pub mod install;
+pub mod lint;

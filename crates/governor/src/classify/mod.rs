@@ -33,3 +33,9 @@ pub trait Classifier: Send + Sync {
 }
 
 pub mod rules;
+pub mod linear;
+
+/// Loads a trained classifier file (`aethelgard learn classifier --out FILE`).
+pub fn load_model(path: &std::path::Path) -> Result<Box<dyn Classifier>, crate::GovernorError> {
+    Ok(Box::new(linear::LinearClassifier::load(path)?))
+}

@@ -1,0 +1,1 @@
+//! Exporters: a manifest written into each runtime's own configuration. Being written this session.
