@@ -25,6 +25,7 @@ pub fn run(out: &Path) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create `{}`", out.display()))?;
     let audit = super::demo_audit::run(&router, WORKSPACE, out).context("the audit part of the demo failed")?;
     let mut report = render(&router, load, &acceptance, &holdout, &latencies);
+    report.push_str(&super::demo_governor::render(&audit.scoping));
     report.push_str(&render_audit(&audit));
     let report_path = out.join("report.md");
     std::fs::write(&report_path, &report).with_context(|| format!("cannot write `{}`", report_path.display()))?;
@@ -41,6 +42,12 @@ pub fn run(out: &Path) -> anyhow::Result<ExitCode> {
     println!("{}", summary("acceptance corpus", &acceptance));
     println!("{}", summary("held-out corpus  ", &holdout));
     println!("stage 1 latency in process: p50 {:.1} µs, p99 {:.1} µs", latencies.0, latencies.1);
+    println!(
+        "layer 1: {} of {} scenario requests classified as labelled; a session sees {:.1}% of its runtime's tools on average",
+        audit.scoping.agreed,
+        audit.scoping.sessions,
+        100.0 * audit.scoping.mean_granted_share
+    );
     println!(
         "scenarios: {} sessions, {} calls: {} blocked, {} escalated; recorded in {} ({} entries, chain intact)",
         audit.sessions,

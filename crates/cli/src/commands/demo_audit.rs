@@ -1,6 +1,6 @@
-//! The demo's layer 4: the built-in scenarios (`data/scenarios/demo.jsonl`, agent sessions with
-//! their attempted calls and no decisions) are judged call by call by the router, recorded in a
-//! fresh audit store, verified, tampered with in a copy to show what `audit verify` finds, and
+//! The demo's layers 1, 3 and 4: the built-in scenarios (`data/scenarios/demo.jsonl`, agent
+//! sessions with their attempted calls and no decisions) are scoped by the governor, judged call
+//! by call by the router, recorded in a fresh audit store, verified, tampered with in a copy to show what `audit verify` finds, and
 //! reported with the metrics, in the terminal and as `report.html`.
 
 use aethelgard_audit::import::{import_text, Format};
@@ -29,10 +29,14 @@ pub struct Outcome {
     pub tampered: (u64, Option<(u64, String)>),
     pub html: PathBuf,
     pub terminal: String,
+    /// Layer 1: how the scenarios were scoped.
+    pub scoping: super::demo_governor::Outcome,
 }
 
 pub fn run(router: &Router, workspace: &str, out: &Path) -> anyhow::Result<Outcome> {
     let mut sessions = import_text(Format::Sessions, SCENARIOS, "data/scenarios/demo.jsonl")?.sessions;
+    let governor = aethelgard_governor::Governor::builtin()?;
+    let scoping = super::demo_governor::scope(&governor, &mut sessions)?;
     let (mut blocked, mut escalated, mut calls) = (0, 0, 0);
     for session in &mut sessions {
         judge(router, workspace, session);
@@ -85,6 +89,7 @@ pub fn run(router: &Router, workspace: &str, out: &Path) -> anyhow::Result<Outco
         tampered,
         html: html_path,
         terminal: report::terminal(&recorded, &options),
+        scoping,
     })
 }
 

@@ -11,3 +11,4 @@ pub mod learn;
 pub mod export;
 pub mod install;
 pub mod lint;
+pub mod demo_governor;
