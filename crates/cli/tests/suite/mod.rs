@@ -1,3 +1,4 @@
 mod audit;
 mod demo;
 mod docs;
+mod scope;
