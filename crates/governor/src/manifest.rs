@@ -171,6 +171,53 @@ impl Governor {
         self.profiles.get(name)
     }
 
+    /// Mistakes in the profiles that load fine but cannot be what the author meant: a plain name
+    /// (no glob) that no catalog knows, and a named tool the profile's own risk ceiling refuses.
+    /// MCP tool names (`mcp__...`) are not in catalogs and are not reported.
+    pub fn profile_warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        let runtime_catalogs: Vec<Catalog> = aethelgard_policy::BUILTIN_CATALOGS
+            .iter()
+            .filter_map(|(name, _)| Catalog::builtin(name).ok())
+            .map(|tools| {
+                let mut catalog = Catalog::default();
+                catalog.extend(tools);
+                catalog
+            })
+            .collect();
+        for profile in self.profiles.values() {
+            for name in &profile.tools {
+                let plain = !name.contains(['*', '?', '[', '{']);
+                if !plain || name.starts_with("mcp__") {
+                    continue;
+                }
+                // A name several runtimes share (`view_image`, `apply_patch`) has an entry in each
+                // runtime's catalog; the profile is fine if any of them fits its ceiling.
+                let entries: Vec<&ToolEntry> = std::iter::once(&self.catalog).chain(&runtime_catalogs).filter_map(|c| c.get(name)).collect();
+                match entries.iter().min_by_key(|tool| tool.risk.iter().filter(|tag| !profile.risk.contains(tag)).count()) {
+                    None => warnings.push(format!(
+                        "[profiles.{}] names `{name}`, which no catalog knows: a typo grants nothing; declare the tool in the catalog or fix the name",
+                        profile.name
+                    )),
+                    Some(tool) => {
+                        let over: Vec<String> =
+                            tool.risk.iter().filter(|tag| !profile.risk.contains(tag)).map(ToString::to_string).collect();
+                        if !over.is_empty() {
+                            warnings.push(format!(
+                                "[profiles.{}] names `{name}`, but its tags {} are not in the profile's `risk`: it is never granted",
+                                profile.name,
+                                over.join(", ")
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        warnings.sort();
+        warnings.dedup();
+        warnings
+    }
+
     pub fn learned(&self) -> Option<&LearnedPolicy> {
         self.learned.as_ref()
     }
@@ -209,9 +256,15 @@ impl Governor {
 
     /// Every available tool's verdict for a task type. `available = None` means the whole catalog.
     pub fn verdicts(&self, task_type: &str, available: Option<&[String]>) -> Vec<Verdict> {
+        self.verdicts_in(&self.catalog, task_type, available)
+    }
+
+    /// The same, with tools looked up in another catalog: one runtime's, when several runtimes
+    /// give one name different tools (OpenClaw's `view_image` fetches URLs, Codex's does not).
+    pub fn verdicts_in(&self, catalog: &Catalog, task_type: &str, available: Option<&[String]>) -> Vec<Verdict> {
         let names: Vec<String> = match available {
             Some(names) => names.to_vec(),
-            None => self.catalog.tools().iter().map(|tool| tool.name.clone()).collect(),
+            None => catalog.tools().iter().map(|tool| tool.name.clone()).collect(),
         };
         let profile = self.profile_for(task_type);
         let learned = self.learned.as_ref().and_then(|l| l.task_types.get(task_type).map(|grants| (grants, l.threshold)));
@@ -220,7 +273,7 @@ impl Governor {
             .into_iter()
             .filter(|name| seen.insert(name.clone()))
             .map(|name| {
-                let why = judge(&name, self.catalog.get(&name), profile, learned);
+                let why = judge(&name, catalog.get(&name), profile, learned);
                 let granted = matches!(why, Why::Named { .. } | Why::Group { .. } | Why::Learned { .. });
                 Verdict { tool: name, granted, why }
             })
@@ -235,8 +288,19 @@ impl Governor {
 
     /// Classifies (unless the task type is given) and scopes.
     pub fn scope(&self, request: Option<&str>, task_type: Option<&str>, available: Option<&[String]>) -> Result<Scoped, GovernorError> {
+        self.scope_in(&self.catalog, request, task_type, available)
+    }
+
+    /// [`Governor::scope`] with tools looked up in another catalog (see [`Governor::verdicts_in`]).
+    pub fn scope_in(
+        &self,
+        catalog: &Catalog,
+        request: Option<&str>,
+        task_type: Option<&str>,
+        available: Option<&[String]>,
+    ) -> Result<Scoped, GovernorError> {
         let classification = self.classify(request, task_type)?;
-        let verdicts = self.verdicts(&classification.task_type, available);
+        let verdicts = self.verdicts_in(catalog, &classification.task_type, available);
         let manifest = to_manifest(&classification.task_type, &verdicts);
         let profile = self.profile_for(&classification.task_type).map(|p| p.name.clone()).unwrap_or_default();
         Ok(Scoped { classification, manifest, profile, verdicts })

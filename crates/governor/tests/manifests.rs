@@ -162,3 +162,27 @@ fn explicit_task_types_win_and_unknown_names_are_errors() {
     let error = governor.scope(None, Some("nonsense"), None).unwrap_err().to_string();
     assert!(error.contains("unknown task type `nonsense`") && error.contains("summarise"), "{error}");
 }
+
+#[test]
+fn the_builtin_profiles_have_no_warnings_and_typos_are_reported() {
+    let governor = Governor::builtin().unwrap();
+    assert_eq!(governor.profile_warnings(), Vec::<String>::new());
+    let text = "[catalog]\nbuiltin = [\"claude\"]\n[profiles.x]\nrisk = [\"read\"]\ntools = [\"Reed\", \"Bash\", \"mcp__github__get_issue\", \"Gl*\"]\n";
+    let (file, catalog) = aethelgard_policy::parse(text, "test", None).unwrap();
+    let warnings = Governor::new(&file, catalog).unwrap().profile_warnings();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(warnings[0].contains("`Bash`") && warnings[0].contains("never granted"), "{warnings:?}");
+    assert!(warnings[1].contains("`Reed`, which no catalog knows"), "{warnings:?}");
+}
+
+#[test]
+fn a_shared_name_is_judged_by_the_runtime_catalog_it_comes_from() {
+    let governor = Governor::builtin().unwrap();
+    let mut codex = aethelgard_policy::Catalog::default();
+    codex.extend(aethelgard_policy::Catalog::builtin("codex").unwrap());
+    let mut openclaw = aethelgard_policy::Catalog::default();
+    openclaw.extend(aethelgard_policy::Catalog::builtin("openclaw").unwrap());
+    let granted = |catalog| governor.verdicts_in(catalog, "answer", None).into_iter().any(|v| v.tool == "view_image" && v.granted);
+    assert!(granted(&codex), "Codex's view_image only reads local images");
+    assert!(!granted(&openclaw), "OpenClaw's view_image fetches URLs (network), over `answer`'s ceiling");
+}

@@ -20,6 +20,24 @@ pub fn check(file: &str) -> anyhow::Result<ExitCode> {
                 router.examples_checked(),
                 router.catalog().len()
             );
+            // Layer 1: the profiles loaded with the policy; mistakes that load are warnings.
+            let governor = if file == "builtin" {
+                aethelgard_governor::Governor::builtin().map_err(anyhow::Error::from)
+            } else {
+                crate::load::governor(Some(Path::new(file)), None)
+            };
+            match governor {
+                Ok(governor) => {
+                    println!("ok: {} task profiles", governor.profiles().count());
+                    for warning in governor.profile_warnings() {
+                        eprintln!("warning: {warning}");
+                    }
+                }
+                Err(error) => {
+                    eprintln!("error: {error:#}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(error) => {

@@ -118,14 +118,15 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if args.task.is_none() && args.task_type.is_none() {
         anyhow::bail!("give the request with --task \"...\", a task type with --task-type, or a file with --batch; see `aethelgard scope --help`");
     }
-    let available = match (&args.tools, args.runtime) {
-        (Some(tools), _) => Some(tools.clone()),
-        (None, Some(runtime)) => Some(
-            aethelgard_policy::Catalog::builtin(runtime.catalog_name())?.into_iter().map(|tool| tool.name).collect(),
-        ),
-        (None, None) => None,
+    let scoped = match (&args.tools, args.runtime) {
+        (None, Some(runtime)) => {
+            // The runtime's own entries: a name several runtimes share means a different tool in each.
+            let mut catalog = aethelgard_policy::Catalog::default();
+            catalog.extend(aethelgard_policy::Catalog::builtin(runtime.catalog_name())?);
+            governor.scope_in(&catalog, args.task.as_deref(), args.task_type.as_deref(), None)?
+        }
+        (tools, _) => governor.scope(args.task.as_deref(), args.task_type.as_deref(), tools.as_deref())?,
     };
-    let scoped = governor.scope(args.task.as_deref(), args.task_type.as_deref(), available.as_deref())?;
     println!("{}", serde_json::to_string(&Output::of(&scoped, args.explain))?);
     Ok(ExitCode::SUCCESS)
 }
