@@ -1,4 +1,5 @@
 mod audit;
 mod demo;
 mod docs;
+mod export;
 mod scope;
