@@ -249,7 +249,11 @@ impl Scoping {
     pub fn new(governor: &Governor, task: Option<&str>, task_type: Option<&str>, tools: Vec<ToolEntry>, extra: &[String]) -> anyhow::Result<Self> {
         let mut available: Vec<String> = tools.iter().map(|t| t.name.clone()).collect();
         available.extend(extra.iter().cloned());
-        let scoped = governor.scope(task, task_type, Some(&available))?;
+        // Judge each tool by this runtime's entry: a name several runtimes share (view_image)
+        // is a different tool in each.
+        let mut catalog = Catalog::default();
+        catalog.extend(tools.iter().cloned());
+        let scoped = governor.scope_in(&catalog, task, task_type, Some(&available))?;
         let profile = governor.profile(&scoped.profile);
         Ok(Self {
             description: profile.map(|p| p.description.clone()).unwrap_or_default(),
