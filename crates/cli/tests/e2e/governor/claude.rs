@@ -198,12 +198,12 @@ fn claude_message(model: &str, block: &Value) -> Response {
 }
 
 /// One `claude -p` run with the exported settings in the workspace's `.claude/settings.json`;
-/// `tool_search` false sets `ENABLE_TOOL_SEARCH=false` in its environment.
+/// `enable_tool_search` sets `ENABLE_TOOL_SEARCH` in its environment.
 fn run_claude_governed(
     claude_bin: &Path,
     sandbox: &Sandbox,
     manifest: &Manifest,
-    tool_search: bool,
+    enable_tool_search: Option<&str>,
 ) -> (harness::RunOutput, Vec<Value>, Vec<String>) {
     let select = format!(
         "select:{}",
@@ -223,8 +223,8 @@ fn run_claude_governed(
     // --dangerously-skip-permissions, so that nothing but layer 1 keeps a tool from running; as
     // root Claude Code accepts it only in a sandbox.
     cmd.env("IS_SANDBOX", "1");
-    if !tool_search {
-        cmd.env("ENABLE_TOOL_SEARCH", "false");
+    if let Some(value) = enable_tool_search {
+        cmd.env("ENABLE_TOOL_SEARCH", value);
     }
     let output = harness::run_bounded(&mut cmd, harness::CHILD_TIMEOUT);
     let raw = server.requests();
@@ -254,8 +254,12 @@ fn summarise_offers_only_granted_tools() {
         } else {
             "ENABLE_TOOL_SEARCH=false"
         };
-        let (output, requests, summaries) =
-            run_claude_governed(&claude_bin, &sandbox, &manifest, tool_search);
+        let (output, requests, summaries) = run_claude_governed(
+            &claude_bin,
+            &sandbox,
+            &manifest,
+            (!tool_search).then_some("false"),
+        );
         let describe = || {
             format!(
                 "claude run ({mode}): {}\nmodel server saw: {summaries:#?}",
@@ -338,4 +342,63 @@ fn summarise_offers_only_granted_tools() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+/// The tools (in `tools` and in the deferred-tools message) a run offered.
+fn offered_set(requests: &[Value]) -> BTreeSet<String> {
+    claude_offered(requests)
+        .into_iter()
+        .filter(|(_, place)| !place.ends_with("ToolSearch result"))
+        .map(|(name, _)| name)
+        .collect()
+}
+
+/// Pins the facts docs/enforcement.md states for Claude Code 2.1.329: `permissions.deny` with
+/// bare names removes every denied tool from `tools` and from the deferred list except
+/// `DeferredToolPlaceholder`; `"env": {"ENABLE_TOOL_SEARCH": "false"}` in the same settings
+/// removes that one (and `ToolSearch`), even when the process environment says `true`.
+#[test]
+fn deny_list_and_settings_env_hide_every_denied_tool() {
+    let test = "governor::claude::deny_list_and_settings_env_hide_every_denied_tool";
+    let Some(claude_bin) = harness::runtime("claude", test) else {
+        return;
+    };
+    let sandbox = Sandbox::new("gov-claude-facts");
+    let manifest = manifest(&sandbox, "claude");
+    let settings = sandbox.work.join(".claude/settings.json");
+    std::fs::create_dir_all(settings.parent().expect("parent")).expect("create .claude");
+    let deny = json!({"permissions": {"deny": manifest.denied}});
+
+    // The deny list alone: only the placeholder of deferred loading stays.
+    std::fs::write(&settings, deny.to_string()).expect("write settings.json");
+    let (output, requests, _) = run_claude_governed(&claude_bin, &sandbox, &manifest, None);
+    let offered = offered_set(&requests);
+    eprintln!("{test}: deny list alone -> {offered:?}");
+    let denied_offered: BTreeSet<&String> = offered.intersection(&manifest.denied).collect();
+    assert_eq!(
+        denied_offered,
+        BTreeSet::from([&"DeferredToolPlaceholder".to_owned()]),
+        "with `permissions.deny` alone; offered {offered:?}\n{}",
+        output.describe()
+    );
+    assert!(
+        offered.contains("ToolSearch"),
+        "tool search should be on: {offered:?}"
+    );
+
+    // With the settings' env turning tool search off, over a process env turning it on.
+    let mut with_env = deny;
+    with_env["env"] = json!({"ENABLE_TOOL_SEARCH": "false"});
+    std::fs::write(&settings, with_env.to_string()).expect("write settings.json");
+    let (output, requests, _) = run_claude_governed(&claude_bin, &sandbox, &manifest, Some("true"));
+    let offered = offered_set(&requests);
+    eprintln!("{test}: deny list + settings env ENABLE_TOOL_SEARCH=false -> {offered:?}");
+    assert!(
+        offered.is_subset(&manifest.granted)
+            && !offered.contains("ToolSearch")
+            && !offered.is_empty(),
+        "with the settings' env: offered {offered:?}, granted {:?}\n{}",
+        manifest.granted,
+        output.describe()
+    );
 }

@@ -178,13 +178,23 @@ impl CodexGovernorRun {
     }
 }
 
-/// One `codex exec` run in `sandbox` (its CODEX_HOME from [`codex::codex_home`]), with the
-/// governor's profile when `governed`.
-fn run_codex_governed(
+/// Which profile a run selects.
+enum Profile<'a> {
+    /// None: Codex with the sandbox's `config.toml` alone.
+    None,
+    /// The one `aethelgard export codex` writes.
+    Exported,
+    /// This text, written by the test.
+    Written(&'a str),
+}
+
+/// One `codex exec` run in `sandbox` (its CODEX_HOME from [`codex::codex_home`], which sets
+/// `sandbox_mode = "danger-full-access"` and `approval_policy = "never"`), with `profile`.
+fn run_codex(
     codex_bin: &Path,
     sandbox: &Sandbox,
     manifest: &Manifest,
-    governed: bool,
+    profile: Profile,
 ) -> CodexGovernorRun {
     let query = manifest.all().cloned().collect::<Vec<_>>().join(" ");
     let server = ModelServer::start(codex_responder(format!(
@@ -193,15 +203,21 @@ fn run_codex_governed(
     let codex_home = codex::codex_home(sandbox, &server.base_url(), "");
     let mut cmd = Command::new(codex_bin);
     cmd.args(["exec", "--skip-git-repo-check", "--json"]);
-    if governed {
-        let profile = codex_home.join(format!("{CODEX_PROFILE}.config.toml"));
-        export(
-            sandbox,
-            "codex",
-            &profile,
-            &[],
-            &[("CODEX_HOME", &codex_home)],
-        );
+    let profile_file = codex_home.join(format!("{CODEX_PROFILE}.config.toml"));
+    match profile {
+        Profile::None => {}
+        Profile::Exported => {
+            export(
+                sandbox,
+                "codex",
+                &profile_file,
+                &[],
+                &[("CODEX_HOME", &codex_home)],
+            );
+        }
+        Profile::Written(text) => std::fs::write(&profile_file, text).expect("write the profile"),
+    }
+    if !matches!(profile, Profile::None) {
         cmd.args(["--profile", CODEX_PROFILE]);
     }
     cmd.arg("-C").arg(&sandbox.work).arg(TASK);
@@ -216,6 +232,13 @@ fn run_codex_governed(
     }
 }
 
+fn offered_set(run: &CodexGovernorRun) -> BTreeSet<String> {
+    codex_offered(&run.requests)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect()
+}
+
 #[test]
 fn summarise_offers_only_granted_tools() {
     let test = "governor::codex::summarise_offers_only_granted_tools";
@@ -227,7 +250,7 @@ fn summarise_offers_only_granted_tools() {
     // call is well formed) and its tool_search must find deferred tools (so the probe works).
     let control_sandbox = Sandbox::new("gov-codex-control");
     let manifest = manifest(&control_sandbox, "codex");
-    let control = run_codex_governed(&codex_bin, &control_sandbox, &manifest, false);
+    let control = run_codex(&codex_bin, &control_sandbox, &manifest, Profile::None);
     let describe_control = || control.describe();
     eprintln!(
         "{test}: control run (no profile) took {:?}",
@@ -238,10 +261,7 @@ fn summarise_offers_only_granted_tools() {
         "control: the scripted apply_patch did not write {FORBIDDEN_FILE}, so the governed run could not prove anything\n{}",
         describe_control()
     );
-    let control_offered: BTreeSet<String> = codex_offered(&control.requests)
-        .into_iter()
-        .map(|(n, _)| n)
-        .collect();
+    let control_offered = offered_set(&control);
     eprintln!("{test}: without the profile Codex offered {control_offered:?}");
     assert!(
         control_offered.contains("exec_command") && control_offered.contains("spawn_agent"),
@@ -252,7 +272,7 @@ fn summarise_offers_only_granted_tools() {
     // Governed: the exported profile, selected with --profile.
     let sandbox = Sandbox::new("gov-codex");
     let section = export_agents_md(&sandbox, "codex");
-    let run = run_codex_governed(&codex_bin, &sandbox, &manifest, true);
+    let run = run_codex(&codex_bin, &sandbox, &manifest, Profile::Exported);
     let describe = || run.describe();
     eprintln!("{test}: governed run took {:?}", run.output.elapsed);
     assert!(
@@ -288,4 +308,70 @@ fn summarise_offers_only_granted_tools() {
         CODEX_HINTS,
         &describe,
     );
+}
+
+/// Each profile key the exporter may use, alone in a profile over a permissive `config.toml`, and
+/// the tools it removes from what Codex 0.169 offers (in `tools` or through `tool_search`).
+/// `[features] multi_agent = false` leaves nothing deferred, so `tool_search` itself goes too.
+const CODEX_KEYS: &[(&str, &[&str])] = &[
+    ("web_search = \"disabled\"", &["web_search"]),
+    (
+        "[features]\nshell_tool = false",
+        &["exec_command", "write_stdin"],
+    ),
+    (
+        "[features]\ngoals = false",
+        &["get_goal", "create_goal", "update_goal"],
+    ),
+    (
+        "[features]\nmulti_agent = false",
+        &[
+            "spawn_agent",
+            "send_input",
+            "resume_agent",
+            "wait_agent",
+            "close_agent",
+            "tool_search",
+        ],
+    ),
+    (
+        "[tools]\nexperimental_request_user_input = { enabled = false }",
+        &["request_user_input"],
+    ),
+];
+
+/// Pins the facts docs/enforcement.md states for Codex: each key removes exactly its tools.
+#[test]
+fn each_profile_key_removes_exactly_its_tools() {
+    let test = "governor::codex::each_profile_key_removes_exactly_its_tools";
+    let Some(codex_bin) = harness::runtime("codex", test) else {
+        return;
+    };
+    let base_sandbox = Sandbox::new("gov-codex-keys");
+    let manifest = manifest(&base_sandbox, "codex");
+    let base = run_codex(&codex_bin, &base_sandbox, &manifest, Profile::None);
+    let base_offered = offered_set(&base);
+    eprintln!("{test}: with no profile Codex offers {base_offered:?}");
+    let mut problems = Vec::new();
+    for (key, removes) in CODEX_KEYS {
+        let removes: BTreeSet<String> = removes.iter().map(|t| (*t).to_owned()).collect();
+        assert!(
+            removes.is_subset(&base_offered),
+            "the baseline lacks some of {removes:?}, so `{key}` cannot be checked: {base_offered:?}\n{}",
+            base.describe()
+        );
+        let sandbox = Sandbox::new("gov-codex-key");
+        let run = run_codex(&codex_bin, &sandbox, &manifest, Profile::Written(key));
+        let offered = offered_set(&run);
+        let expected: BTreeSet<String> = base_offered.difference(&removes).cloned().collect();
+        eprintln!("{test}: `{}` -> {offered:?}", key.replace('\n', " "));
+        if offered != expected {
+            problems.push(format!(
+                "`{}`: offered {offered:?}, expected {expected:?}\n{}",
+                key.replace('\n', " "),
+                run.describe()
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
