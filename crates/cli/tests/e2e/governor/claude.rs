@@ -344,18 +344,17 @@ fn summarise_offers_only_granted_tools() {
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
 
-/// The tools (in `tools` and in the deferred-tools message) a run offered.
+/// The tools a run offered: in `tools`, in the deferred-tools message, and through `ToolSearch`.
 fn offered_set(requests: &[Value]) -> BTreeSet<String> {
     claude_offered(requests)
         .into_iter()
-        .filter(|(_, place)| !place.ends_with("ToolSearch result"))
         .map(|(name, _)| name)
         .collect()
 }
 
 /// Pins the facts docs/enforcement.md states for Claude Code 2.1.329: `permissions.deny` with
-/// bare names removes every denied tool from `tools` and from the deferred list except
-/// `DeferredToolPlaceholder`; `"env": {"ENABLE_TOOL_SEARCH": "false"}` in the same settings
+/// bare names removes every denied tool from `tools`, from the deferred list and from what
+/// `ToolSearch` can load, except `DeferredToolPlaceholder`; `"env": {"ENABLE_TOOL_SEARCH": "false"}` in the same settings
 /// removes that one (and `ToolSearch`), even when the process environment says `true`.
 #[test]
 fn deny_list_and_settings_env_hide_every_denied_tool() {
@@ -379,6 +378,16 @@ fn deny_list_and_settings_env_hide_every_denied_tool() {
         denied_offered,
         BTreeSet::from([&"DeferredToolPlaceholder".to_owned()]),
         "with `permissions.deny` alone; offered {offered:?}\n{}",
+        output.describe()
+    );
+    let loaded: BTreeSet<String> = claude_offered(&requests)
+        .into_iter()
+        .filter(|(_, place)| place.ends_with("ToolSearch result"))
+        .map(|(name, _)| name)
+        .collect();
+    assert!(
+        loaded.contains("WebFetch"),
+        "ToolSearch for every catalog name should load the deferred, granted WebFetch: {loaded:?}\n{}",
         output.describe()
     );
     assert!(
