@@ -150,7 +150,12 @@ fn wants(scope: &Scope, options: &Options) -> (Wants, Vec<String>) {
         wants.key(&["features", feature], false);
     }
     if !scope.is_granted("view_image") {
+        // Accepted by Codex 0.169 but without effect (docs/enforcement.md); kept for the
+        // versions that honour it.
         wants.key(&["tools", "view_image"], false);
+    }
+    if !scope.is_granted("request_user_input") {
+        wants.key(&["tools", "experimental_request_user_input", "enabled"], false);
     }
     wants.key(&["shell_environment_policy", "inherit"], "core");
     wants.key(&["shell_environment_policy", "ignore_default_excludes"], false);
