@@ -24,8 +24,8 @@ const SECRETS: &[(&str, &str, &str)] = &[
 const INTERPRETERS: &[&str] = &[
     "bash", "sh", "zsh", "fish", "dash", "python", "python3", "node", "deno", "bun", "perl", "ruby", "php", "env", "sudo", "xargs", "eval", "exec",
 ];
-/// Bash commands that read any file they are given.
-const READERS: &[&str] = &["cat", "head", "tail", "less", "more", "grep", "rg", "sed", "awk", "cp", "base64", "xxd", "strings", "tar"];
+/// Bash commands that read any file they are given (`curl -d @.env` and `wget --post-file` too).
+const READERS: &[&str] = &["cat", "head", "tail", "less", "more", "grep", "rg", "sed", "awk", "cp", "base64", "xxd", "strings", "tar", "curl", "wget"];
 
 /// A permission rule split into its tool and specifier: `Bash(npm test:*)` → (`Bash`, `npm test:*`).
 fn split(rule: &str) -> (&str, Option<&str>) {
@@ -58,7 +58,9 @@ pub(super) fn lint(ctx: &mut Ctx<'_>, root: &Node) {
         let (tool, spec) = split(rule);
         if rule.trim() == "*" || is_bash_wildcard(tool, spec) || rule.starts_with("mcp__*") || rule.starts_with("mcp__.*") {
             ctx.report(&c::CLAUDE_WILDCARD_ALLOW, node, format!("`{rule}` in `allow` approves every call of its kind"));
-            broad_bash = broad_bash.or(Some(rule));
+            if tool == "Bash" || rule.trim() == "*" {
+                broad_bash = broad_bash.or(Some(rule));
+            }
             continue;
         }
         let program = spec.map(bash_program).unwrap_or("");

@@ -33,7 +33,7 @@ pub fn to_sarif(findings: &[Finding], failures: &[ParseFailure]) -> Value {
             let mut result = json!({
                 "ruleId": f.id,
                 "level": f.severity.as_str(),
-                "message": {"text": format!("{} Fix: {}", f.message, f.fix)},
+                "message": {"text": format!("{}. Fix: {}", f.message.trim_end_matches('.'), f.fix)},
                 "locations": [location(&f.location.file, f.location.line, f.location.column)],
             });
             if let (Some(index), Some(object)) = (index, result.as_object_mut()) {
