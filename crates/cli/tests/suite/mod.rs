@@ -3,3 +3,4 @@ mod demo;
 mod docs;
 mod export;
 mod scope;
+mod lint;

@@ -230,11 +230,11 @@ pub(super) fn lint(ctx: &mut Ctx<'_>, calls: &[Call]) {
         match call.name.as_str() {
             "prefix_rule" if decision == "allow" => prefix_allow(ctx, call),
             "network_rule" if decision == "allow" => {
-                if let Some(Expr::Str(host)) = call.arg("host") {
-                    if matches!(host.trim(), "*" | "*.*" | "**") {
-                        let finding = c::RULES_NETWORK_ALLOW_ANY.at(ctx.at(call.offset), format!("`network_rule(host = \"{host}\", decision = \"allow\")` allows every host"));
-                        ctx.findings.push(finding);
-                    }
+                if let Some(Expr::Str(host)) = call.arg("host")
+                    && matches!(host.trim(), "*" | "*.*" | "**")
+                {
+                    let finding = c::RULES_NETWORK_ALLOW_ANY.at(ctx.at(call.offset), format!("`network_rule(host = \"{host}\", decision = \"allow\")` allows every host"));
+                    ctx.findings.push(finding);
                 }
             }
             _ => {}

@@ -1,4 +1,5 @@
 //! The human-readable report: findings grouped by file, each with why and how to fix.
+//! Files that did not parse are counted here; the CLI prints their errors on stderr.
 
 use super::{Finding, ParseFailure, Severity};
 use std::fmt::Write as _;
@@ -20,14 +21,6 @@ pub fn render(findings: &[Finding], failures: &[ParseFailure], files: usize) -> 
         let _ = writeln!(out, "      why: {}", f.why);
         let _ = writeln!(out, "      fix: {}", f.fix);
     }
-    if !failures.is_empty() {
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        for e in failures {
-            let _ = writeln!(out, "{e}");
-        }
-    }
     if !out.is_empty() {
         out.push('\n');
     }
@@ -43,6 +36,7 @@ pub fn render(findings: &[Finding], failures: &[ParseFailure], files: usize) -> 
         plural(count(Severity::Note), "note"),
     );
     if !failures.is_empty() {
+        // The parse errors themselves go to stderr, one line each with file, line and column.
         let _ = write!(out, "; {} could not be parsed", plural(failures.len(), "file"));
     }
     out.push('\n');
