@@ -15,7 +15,7 @@ pub const CODEX_FULL_ACCESS_NO_APPROVAL: Rule = rule(
     "codex",
     "No sandbox and no approvals",
     "With `sandbox_mode = \"danger-full-access\"` and `approval_policy = \"never\"` every command the model writes runs with your user's full rights and nobody is asked: one prompt injection can delete files, read credentials or push code.",
-    "Use `sandbox_mode = \"workspace-write\"` (or a permission profile such as `default_permissions = \":workspace\"`), or keep approvals on with `approval_policy = \"on-request\"` or `\"untrusted\"`.",
+    "Use `sandbox_mode = \"workspace-write\"` (or a permission profile such as `default_permissions = \":workspace\"`), or keep approvals on with `approval_policy = \"on-request\"`.",
 );
 pub const CODEX_FULL_ACCESS_SANDBOX: Rule = rule(
     "codex/full-access-sandbox",
@@ -153,13 +153,13 @@ pub const RULES_ALLOW_WHOLE_TOOL: Rule = rule(
     "A one-token `allow` pattern such as `[\"git\"]` or `[\"docker\"]` also allows `git push --force`, `docker run --privileged` and every other subcommand, outside the sandbox.",
     "Allow the subcommands the agent needs (`[\"git\", [\"status\", \"diff\", \"log\"]]`) and add `forbidden` rules for the dangerous ones.",
 );
-pub const RULES_NETWORK_ALLOW_ANY: Rule = rule(
-    "codex-rules/network-allow-any",
-    Warning,
+pub const RULES_NETWORK_WILDCARD: Rule = rule(
+    "codex-rules/network-wildcard-host",
+    Error,
     "codex-rules",
-    "A network rule allows every host",
-    "A `network_rule` allowing `*` opens the network to any host for commands that would otherwise need approval.",
-    "Allow named hosts only (`host = \"api.github.com\"`).",
+    "A network rule with a wildcard host breaks the whole file",
+    "Codex rejects a `network_rule` whose host has a wildcard (\"network_rule host must be a specific host; wildcards are not allowed\"), so the file fails to load, and every `forbidden` and `prompt` rule in it goes with it.",
+    "Name each host (`network_rule(host = \"api.github.com\", ...)`); check the file with `codex execpolicy check --rules FILE true`.",
 );
 pub const CLAUDE_BYPASS_PERMISSIONS: Rule = rule(
     "claude/bypass-permissions",
@@ -358,7 +358,7 @@ pub const RULES: &[Rule] = &[
     RULES_ALLOW_SHELL,
     RULES_ALLOW_ESCAPES_SANDBOX,
     RULES_ALLOW_WHOLE_TOOL,
-    RULES_NETWORK_ALLOW_ANY,
+    RULES_NETWORK_WILDCARD,
     CLAUDE_BYPASS_PERMISSIONS,
     CLAUDE_NETWORK_UNRESTRICTED,
     CLAUDE_SECRETS_NOT_DENIED,

@@ -229,11 +229,12 @@ pub(super) fn lint(ctx: &mut Ctx<'_>, calls: &[Call]) {
         };
         match call.name.as_str() {
             "prefix_rule" if decision == "allow" => prefix_allow(ctx, call),
-            "network_rule" if decision == "allow" => {
+            // Codex refuses these whatever the decision (checked with `codex execpolicy` 0.169).
+            "network_rule" => {
                 if let Some(Expr::Str(host)) = call.arg("host")
-                    && matches!(host.trim(), "*" | "*.*" | "**")
+                    && host.contains('*')
                 {
-                    let finding = c::RULES_NETWORK_ALLOW_ANY.at(ctx.at(call.offset), format!("`network_rule(host = \"{host}\", decision = \"allow\")` allows every host"));
+                    let finding = c::RULES_NETWORK_WILDCARD.at(ctx.at(call.offset), format!("`network_rule(host = \"{host}\")`: Codex rejects wildcard hosts, so this file does not load"));
                     ctx.findings.push(finding);
                 }
             }
