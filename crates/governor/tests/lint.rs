@@ -237,3 +237,33 @@ fn every_rule_is_documented() {
         assert!(section.contains(&format!("Severity: {}", rule.severity)), "{}: severity not documented as {}", rule.id, rule.severity);
     }
 }
+
+#[test]
+fn truncated_and_garbled_files_are_reported_never_a_panic() {
+    let mut all = Vec::new();
+    known_files(&fixtures(), &mut all);
+    for file in all {
+        let source = source(&file);
+        let cuts: Vec<usize> = source.text.char_indices().map(|(i, _)| i).collect();
+        for &cut in &cuts {
+            let text = &source.text[..cut];
+            let _ = lint::lint_text(source.kind, &file, text);
+            let garbled: String = text.chars().rev().collect();
+            let _ = lint::lint_text(source.kind, &file, &garbled);
+        }
+    }
+}
+
+#[test]
+fn kinds_are_told_from_names_and_from_content() {
+    let kind = |name: &str, text: &str| Kind::detect(Path::new(name), text);
+    assert_eq!(kind("/home/u/.codex/config.toml", ""), Some(Kind::CodexConfig));
+    assert_eq!(kind("/home/u/.codex/work.config.toml", ""), Some(Kind::CodexConfig));
+    assert_eq!(kind("/home/u/.codex/rules/default.rules", ""), Some(Kind::CodexRules));
+    assert_eq!(kind("/etc/claude-code/managed-settings.d/10-team.json", "{}"), Some(Kind::ClaudeSettings));
+    assert_eq!(kind("claude-settings-backup.json", r#"{"permissions":{"allow":[]}}"#), Some(Kind::ClaudeSettings));
+    assert_eq!(kind("openclaw.prod.json5", "{ tools: { profile: 'coding' } }"), Some(Kind::OpenClaw));
+    assert_eq!(kind("codex-ci.toml", "sandbox_mode = \"read-only\""), Some(Kind::CodexConfig));
+    assert_eq!(kind("Cargo.toml", "[package]\nname = \"x\""), None);
+    assert_eq!(kind("package.json", r#"{"name":"x"}"#), None);
+}
