@@ -22,7 +22,7 @@ fn known_files(dir: &Path, out: &mut Vec<String>) {
     for path in entries {
         if path.is_dir() {
             known_files(&path, out);
-        } else if Kind::from_name(&path).is_some() {
+        } else if Kind::in_folder(&path, &std::fs::read_to_string(&path).unwrap()).is_some() || path.starts_with(fixtures().join("broken")) {
             out.push(path.strip_prefix(fixtures()).unwrap().to_string_lossy().replace('\\', "/"));
         }
     }
@@ -266,4 +266,15 @@ fn kinds_are_told_from_names_and_from_content() {
     assert_eq!(kind("codex-ci.toml", "sandbox_mode = \"read-only\""), Some(Kind::CodexConfig));
     assert_eq!(kind("Cargo.toml", "[package]\nname = \"x\""), None);
     assert_eq!(kind("package.json", r#"{"name":"x"}"#), None);
+
+    // A folder walk passes by generic names that are not the runtime's.
+    let walk = |name: &str, text: &str| Kind::in_folder(Path::new(name), text);
+    assert_eq!(walk("repo/.cargo/config.toml", "[build]\ntarget-dir = \"t\"\n"), None);
+    assert_eq!(walk("repo/.vscode/settings.json", r#"{"editor.tabSize": 2}"#), None);
+    assert_eq!(walk("repo/plugin/hooks/hooks.json", r#"{"hooks":{}}"#), None);
+    assert_eq!(walk("repo/udev/99-usb.rules", "SUBSYSTEM==\"usb\", MODE=\"0666\""), None);
+    assert_eq!(walk("repo/.codex/config.toml", "model = \"x\""), Some(Kind::CodexConfig));
+    assert_eq!(walk("home/.codex/rules/default.rules", ""), Some(Kind::CodexRules));
+    assert_eq!(walk("repo/.claude/settings.local.json", "{}"), Some(Kind::ClaudeSettings));
+    assert_eq!(walk("ci/codex-home/config.toml", "approval_policy = \"never\""), Some(Kind::CodexConfig));
 }

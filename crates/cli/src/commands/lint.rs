@@ -23,8 +23,9 @@ Files it knows: Codex config.toml, NAME.config.toml (profiles), hooks.json and *
 settings.json, settings.local.json, managed-settings.json (and managed-settings.d/*.json); OpenClaw
 openclaw.json. Other file names are recognised by content when named on the command line. A
 folder is searched (4 levels deep, skipping sessions, logs, caches, node_modules and .git) for
-those names, and files of one runtime in one folder are judged together, as the runtime merges
-them.
+those names; outside .codex and .claude folders a generic name counts only when the content is
+the runtime's (so .cargo/config.toml or .vscode/settings.json are passed by). Files of one
+runtime in one folder are judged together, as the runtime merges them.
 
 Exit status: 0 no finding at or above --fail-on; 1 such a finding; 2 a file that cannot be read or
 parsed, or is not a configuration this knows (the message names the file, line and column).
@@ -146,9 +147,13 @@ fn walk(dir: &Path, depth: usize, files: &mut Vec<SourceFile>, problems: &mut Ve
             if depth + 1 < DEPTH && !is_link && !SKIPPED.contains(&name) {
                 walk(&path, depth + 1, files, problems);
             }
-        } else if let Some(kind) = Kind::from_name(&path) {
+        } else if Kind::from_name(&path).is_some() {
             match read(&path) {
-                Ok(text) => files.push(SourceFile { path: path.display().to_string(), kind, text }),
+                Ok(text) => {
+                    if let Some(kind) = Kind::in_folder(&path, &text) {
+                        files.push(SourceFile { path: path.display().to_string(), kind, text });
+                    }
+                }
                 Err(message) => problems.push(message),
             }
         }

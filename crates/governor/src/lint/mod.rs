@@ -67,11 +67,11 @@ impl Kind {
         }
     }
 
-    /// The kind a file name says, for names the runtimes themselves use (a folder walk lints
-    /// only these).
+    /// The kind a file name says, for names the runtimes themselves use. Used for files named
+    /// on the command line, where the user has said the file is a configuration.
     pub fn from_name(path: &Path) -> Option<Self> {
         let name = path.file_name()?.to_str()?;
-        let in_managed_dir = path.parent().and_then(Path::file_name).and_then(|n| n.to_str()) == Some("managed-settings.d");
+        let in_managed_dir = parent_name(path) == Some("managed-settings.d");
         match name {
             "config.toml" => Some(Self::CodexConfig),
             "hooks.json" => Some(Self::CodexHooks),
@@ -92,24 +92,63 @@ impl Kind {
         }
         let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         match extension {
-            "toml" => tree::parse_toml(text).ok().filter(|root| {
-                ["sandbox_mode", "approval_policy", "mcp_servers", "shell_environment_policy", "permissions", "hooks", "features"]
-                    .iter()
-                    .any(|k| root.get(k).is_some())
-            }).map(|_| Self::CodexConfig),
+            "toml" => looks_like_codex(text, false).then_some(Self::CodexConfig),
             "json" | "json5" | "jsonc" => {
                 let root = tree::parse_json(text, false).ok()?;
-                let claude = ["permissions", "hooks", "enableAllProjectMcpServers", "disableAllHooks"].iter().any(|k| root.get(k).is_some());
-                let openclaw = ["tools", "agents", "plugins", "mcp", "gateway", "channels"].iter().any(|k| root.get(k).is_some());
-                match (claude, openclaw) {
-                    (true, false) => Some(Self::ClaudeSettings),
-                    (_, true) => Some(Self::OpenClaw),
-                    _ => None,
+                let openclaw = OPENCLAW_KEYS.iter().any(|k| root.get(k).is_some());
+                if openclaw {
+                    Some(Self::OpenClaw)
+                } else {
+                    CLAUDE_KEYS.iter().any(|k| root.get(k).is_some()).then_some(Self::ClaudeSettings)
                 }
             }
             _ => None,
         }
     }
+
+    /// The kind of a file met in a folder walk, or `None` to pass it by. Generic names
+    /// (`config.toml`, `settings.json`, `hooks.json`, `*.rules`) count only inside the runtime's
+    /// own folder (`.codex`, `.claude`) or when the content is that runtime's: a walk over a
+    /// repository must not lint `.cargo/config.toml`, `.vscode/settings.json`, a Claude plugin's
+    /// `hooks/hooks.json` or udev rules.
+    pub fn in_folder(path: &Path, text: &str) -> Option<Self> {
+        let kind = Self::from_name(path)?;
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let parent = parent_name(path).unwrap_or("");
+        let own_folder = match kind {
+            Self::CodexConfig | Self::CodexHooks => parent == ".codex",
+            Self::CodexRules => parent == "rules" && path.parent().and_then(Path::parent).and_then(|p| p.file_name()).is_some_and(|n| n == ".codex"),
+            Self::ClaudeSettings => parent == ".claude" || name == "managed-settings.json" || parent == "managed-settings.d",
+            Self::OpenClaw => true,
+        };
+        if own_folder {
+            return Some(kind);
+        }
+        let fits = match kind {
+            Self::CodexConfig => looks_like_codex(text, name.ends_with(".config.toml")),
+            Self::CodexHooks => parent != "hooks" && tree::parse_json(text, false).is_ok_and(|root| root.entries().len() == 1 && root.get("hooks").is_some()),
+            Self::CodexRules => ["prefix_rule(", "network_rule(", "host_executable("].iter().any(|call| text.contains(call)),
+            Self::ClaudeSettings => tree::parse_json(text, false).is_ok_and(|root| CLAUDE_KEYS.iter().any(|k| root.get(k).is_some())),
+            Self::OpenClaw => true,
+        };
+        fits.then_some(kind)
+    }
+}
+
+const CODEX_KEYS: &[&str] = &[
+    "sandbox_mode", "approval_policy", "approvals_reviewer", "mcp_servers", "shell_environment_policy", "permissions", "default_permissions",
+    "sandbox_workspace_write", "features", "hooks", "projects", "model_provider", "model_providers", "web_search", "allow_login_shell", "notify",
+];
+const CLAUDE_KEYS: &[&str] = &["permissions", "hooks", "enableAllProjectMcpServers", "disableAllHooks", "enabledMcpjsonServers", "apiKeyHelper"];
+const OPENCLAW_KEYS: &[&str] = &["tools", "agents", "plugins", "mcp", "gateway", "channels"];
+
+/// A TOML text with Codex's own top-level keys (`model` too for a profile file).
+fn looks_like_codex(text: &str, profile: bool) -> bool {
+    tree::parse_toml(text).is_ok_and(|root| CODEX_KEYS.iter().any(|k| root.get(k).is_some()) || (profile && root.get("model").is_some()))
+}
+
+fn parent_name(path: &Path) -> Option<&str> {
+    path.parent().and_then(Path::file_name).and_then(|n| n.to_str())
 }
 
 /// One file to lint: the path as the user gave it (used in findings) and its text.
