@@ -129,7 +129,17 @@ fn wants(scope: &Scope, options: &Options) -> (Wants, Vec<String>) {
         wants.key(&["web_search"], "disabled");
     }
     if writes {
-        wants.key(&["sandbox_workspace_write", "network_access"], scope.grants_tag(RiskTag::Network));
+        // The shell carries the `network` tag because it can reach the network, so it says
+        // nothing about whether the task needs to: sandboxed commands get the network only
+        // when the task is also granted a tool whose job is the network (web search, fetch).
+        let network = scope
+            .manifest
+            .granted
+            .iter()
+            .filter(|name| !SHELL_TOOLS.contains(&name.as_str()))
+            .filter_map(|name| scope.entry(name))
+            .any(|tool| tool.risk.contains(&RiskTag::Network) && !tool.risk.contains(&RiskTag::Exec));
+        wants.key(&["sandbox_workspace_write", "network_access"], network);
     }
     if !granted_any(scope, SHELL_TOOLS) {
         wants.key(&["features", "shell_tool"], false);
