@@ -366,14 +366,18 @@ fn deny_list_and_settings_env_hide_every_denied_tool() {
     let manifest = manifest(&sandbox, "claude");
     let settings = sandbox.work.join(".claude/settings.json");
     std::fs::create_dir_all(settings.parent().expect("parent")).expect("create .claude");
-    let deny = json!({"permissions": {"deny": manifest.denied}});
+    // The manifest grants the placeholder (it belongs to tool search); deny it here anyway, to
+    // pin that a deny list cannot remove it.
+    let mut denied = manifest.denied.clone();
+    denied.insert("DeferredToolPlaceholder".to_owned());
+    let deny = json!({"permissions": {"deny": denied}});
 
     // The deny list alone: only the placeholder of deferred loading stays.
     std::fs::write(&settings, deny.to_string()).expect("write settings.json");
     let (output, requests, _) = run_claude_governed(&claude_bin, &sandbox, &manifest, None);
     let offered = offered_set(&requests);
     eprintln!("{test}: deny list alone -> {offered:?}");
-    let denied_offered: BTreeSet<&String> = offered.intersection(&manifest.denied).collect();
+    let denied_offered: BTreeSet<&String> = offered.intersection(&denied).collect();
     assert_eq!(
         denied_offered,
         BTreeSet::from([&"DeferredToolPlaceholder".to_owned()]),
@@ -405,6 +409,7 @@ fn deny_list_and_settings_env_hide_every_denied_tool() {
     assert!(
         offered.is_subset(&manifest.granted)
             && !offered.contains("ToolSearch")
+            && !offered.contains("DeferredToolPlaceholder")
             && !offered.is_empty(),
         "with the settings' env: offered {offered:?}, granted {:?}\n{}",
         manifest.granted,
