@@ -113,6 +113,7 @@ pub struct Governor {
     learned: Option<LearnedPolicy>,
     classifier: Box<dyn Classifier>,
     min_confidence: f64,
+    protected_paths: Vec<String>,
 }
 
 impl std::fmt::Debug for Governor {
@@ -139,6 +140,13 @@ impl Governor {
             learned: None,
             classifier: Box::new(crate::classify::rules::RuleClassifier::builtin()),
             min_confidence: file.governor.min_confidence,
+            protected_paths: file
+                .filesystem
+                .paths
+                .iter()
+                .filter(|(_, access)| **access == aethelgard_policy::FilesystemAccess::Deny)
+                .map(|(path, _)| path.clone())
+                .collect(),
         })
     }
 
@@ -161,6 +169,12 @@ impl Governor {
 
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
+    }
+
+    /// The policy's filesystem entries that deny all access (credentials and secrets), as written:
+    /// `~/.ssh`, `**/.env`, `/etc/shadow`. Exporters deny reading them in runtimes that can.
+    pub fn protected_paths(&self) -> &[String] {
+        &self.protected_paths
     }
 
     pub fn profiles(&self) -> impl Iterator<Item = &ResolvedProfile> {

@@ -52,8 +52,31 @@ impl Task {
     }
 }
 
+/// A few of the default policy's protected paths, one of each shape (folder, glob, absolute,
+/// file), so the snapshots stay readable.
+static SECRET_PATHS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+    ["~/.ssh", "**/.env", "/etc/shadow", "~/.docker/config.json"].map(str::to_owned).to_vec()
+});
+
+#[test]
+fn claude_read_denials_cover_every_protected_path_in_claude_syntax() {
+    let rules = claude::secret_read_rules(&SECRET_PATHS);
+    // A name without an extension may be a folder (`~/.ssh`) or a file (`/etc/shadow`): both
+    // forms are denied, which costs nothing for a file.
+    assert_eq!(
+        rules,
+        ["Read(~/.ssh)", "Read(~/.ssh/**)", "Read(**/.env)", "Read(//etc/shadow)", "Read(//etc/shadow/**)", "Read(~/.docker/config.json)"]
+    );
+    let governor = Governor::builtin().unwrap();
+    let all = claude::secret_read_rules(governor.protected_paths());
+    assert!(all.len() >= governor.protected_paths().len());
+    for needed in ["Read(~/.aws/**)", "Read(**/.env.*)", "Read(//proc/*/environ)", "Read(~/.netrc)"] {
+        assert!(all.iter().any(|r| r == needed), "{needed} missing from {all:?}");
+    }
+}
+
 fn claude_options(task: &Task) -> claude::Options<'_> {
-    claude::Options { hook_command: Some(HOOK), profile_tools: &task.profile_tools }
+    claude::Options { hook_command: Some(HOOK), profile_tools: &task.profile_tools, secret_paths: &SECRET_PATHS }
 }
 
 fn codex_profile(governor: &Governor, task_type: &str, existing: Option<&str>, previous: &Owned, main: &str) -> Export {
@@ -112,7 +135,8 @@ fn claude_settings_for_new_files() {
         let task = Task::new(&governor, task_type, Some("claude"), &[]);
         let export = claude::export(&task.scope(), None, &Owned::default(), &claude_options(&task)).unwrap();
         let value = json(&export.text);
-        assert_eq!(value["permissions"]["deny"].as_array().unwrap().len(), task.manifest.denied.len());
+        let secrets = claude::secret_read_rules(&SECRET_PATHS).len();
+        assert_eq!(value["permissions"]["deny"].as_array().unwrap().len(), task.manifest.denied.len() + secrets);
         insta::assert_snapshot!(format!("claude_{task_type}"), export.text);
     }
 }

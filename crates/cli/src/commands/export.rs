@@ -310,10 +310,15 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             };
             let scoping = Scoping::new(&governor, task, task_type, runtime_tools("claude")?, &mcp_tools)?;
             let command = hook_command("claude")?;
+            let secrets = governor.protected_paths().to_vec();
             (
                 FileKind::Json,
                 Box::new(move |text, owned| {
-                    let options = export::claude::Options { hook_command: Some(&command), profile_tools: &scoping.profile_tools };
+                    let options = export::claude::Options {
+                        hook_command: Some(&command),
+                        profile_tools: &scoping.profile_tools,
+                        secret_paths: &secrets,
+                    };
                     Ok(export::claude::export(&scoping.scope(), text, owned, &options)?)
                 }),
             )

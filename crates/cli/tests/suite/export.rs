@@ -212,7 +212,12 @@ fn install_then_uninstall_claude_leaves_the_home_as_it_was() {
     aethelgard(&["install", "claude", "--home", home_arg], &home);
     let settings: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(home.join(".claude/settings.json")).unwrap()).unwrap();
     assert!(settings["hooks"]["PreToolUse"][0]["hooks"][0]["command"].as_str().unwrap().ends_with(" hook claude"));
-    assert_eq!(settings["permissions"]["deny"], serde_json::json!(["Read(./.env)", "WebSearch"]), "the user settings get only the hook");
+    // The user settings get the hook and the policy's secrets as `Read` denials, after the
+    // user's own entries; no task's tool denials.
+    let deny: Vec<&str> = settings["permissions"]["deny"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(deny[..2], ["Read(./.env)", "WebSearch"], "the user's entries come first and stay");
+    assert!(deny.contains(&"Read(~/.ssh/**)") && deny.contains(&"Read(**/.env.*)"), "{deny:?}");
+    assert!(deny[2..].iter().all(|rule| rule.starts_with("Read(")), "only secrets, no task denials: {deny:?}");
     let review: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(home.join(".claude/aethelgard/review.settings.json")).unwrap()).unwrap();
     assert!(review["permissions"]["deny"].as_array().unwrap().iter().any(|v| v == "Write"));

@@ -24,6 +24,28 @@ pub struct Options<'a> {
     /// The task profile's tool names and globs, to tell whether an MCP server whose tools we
     /// cannot list may hold a granted tool.
     pub profile_tools: &'a [String],
+    /// Paths the policy protects (`Governor::protected_paths`): each gets `Read(...)` deny rules.
+    pub secret_paths: &'a [String],
+}
+
+/// `Read` deny rules for the paths the policy protects, in Claude Code's path syntax (`~/x`,
+/// `//abs`, `**/name` relative to the project). A path that may be a folder also gets `path/**`,
+/// because a rule for a folder is not known to cover what is inside it.
+pub fn secret_read_rules(paths: &[String]) -> Vec<String> {
+    let mut rules = Vec::new();
+    for path in paths {
+        let written = match path.strip_prefix('/') {
+            Some(rest) => format!("//{rest}"),
+            None => path.clone(),
+        };
+        rules.push(format!("Read({written})"));
+        let last = written.rsplit('/').next().unwrap_or("");
+        let looks_like_file = last.contains('*') || last.trim_start_matches('.').contains('.');
+        if !looks_like_file && !written.starts_with("**/") {
+            rules.push(format!("Read({written}/**)"));
+        }
+    }
+    rules
 }
 
 /// The MCP tools (`mcp__server__tool`) and servers a settings file names: in its permission
@@ -81,6 +103,7 @@ pub fn export(scope: &Scope, existing: Option<&str>, previous: &Owned, options: 
             deny.push(format!("mcp__{server}"));
         }
     }
+    deny.extend(secret_read_rules(options.secret_paths));
     let mut wants = Wants::default();
     wants.entries(path(&DENY), deny);
 
@@ -106,12 +129,14 @@ pub fn export(scope: &Scope, existing: Option<&str>, previous: &Owned, options: 
     Ok(Export { text: doc.text(), owned, changes, notes: Vec::new() })
 }
 
-/// Only the hook registration (for the user's own settings, where no task type applies).
-pub fn hook_only(existing: Option<&str>, previous: &Owned, command: &str) -> Result<Export, ExportError> {
-    let doc = JsonDoc::parse(existing, "settings.json")?;
-    let mut doc = doc;
-    let mut owned = previous.clone();
-    let mut changes = Vec::new();
+/// The hook registration and the `Read` denials of secrets, for the user's own settings, where
+/// no task type applies.
+pub fn hook_only(existing: Option<&str>, previous: &Owned, command: &str, secret_paths: &[String]) -> Result<Export, ExportError> {
+    let mut doc = JsonDoc::parse(existing, "settings.json")?;
+    let mut wants = Wants::default();
+    wants.entries(path(&DENY), secret_read_rules(secret_paths));
+    let (mut owned, mut changes) = apply(&mut doc, &wants, previous)?;
+    owned.hooks.clone_from(&previous.hooks);
     if !has_hook(&doc, command) {
         add_hook(&mut doc, command, &mut owned.created)?;
         changes.push(format!("register the PreToolUse hook `{command}`"));
