@@ -8,12 +8,15 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Least-privilege governance for AI agents: decide which tool calls an agent may make.
+/// Least-privilege governance for AI agents: which tools a task may see, and which calls it may make.
 ///
-/// Every tool call an agent (Codex CLI, Claude Code, OpenClaw, any MCP client) makes can be judged
-/// before it runs: allowed, blocked, or escalated to a human. Shell commands are parsed and
-/// de-obfuscated first, so `r''m -rf ~` and `sudo bash -c "rm -rf ~"` meet the same rule as
-/// `rm -rf ~`.
+/// Layer 1 (`scope`, `export`, `install`, `lint`): each task gets only the tools its type needs,
+/// written into the agent's own configuration (Codex profiles, Claude Code settings, OpenClaw
+/// openclaw.json, AGENTS.md). Layer 3 (`route`, `hook`): every tool call an agent (Codex CLI,
+/// Claude Code, OpenClaw, any MCP client) makes is judged before it runs: allowed, blocked, or
+/// escalated to a human. Shell commands are parsed and de-obfuscated first, so `r''m -rf ~` and
+/// `sudo bash -c "rm -rf ~"` meet the same rule as `rm -rf ~`. Layer 4 (`audit`, `import`,
+/// `report`): every decision lands in a tamper-evident log.
 ///
 /// Policy: `--policy FILE`, else $AETHELGARD_POLICY, else ~/.config/aethelgard/policy.toml, else
 /// the built-in default policy (see `docs/policy.md`).
@@ -100,7 +103,8 @@ enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
-    /// Run the built-in demonstration: the labelled shell corpus through the router, with a report.
+    /// Run the built-in demonstration: the labelled shell corpus through the router, and the
+    /// scenario sessions scoped by the governor, judged, recorded and reported.
     Demo {
         /// Folder for the report (created if missing).
         #[arg(long, default_value = "aethelgard-demo")]
