@@ -32,8 +32,11 @@ pub trait Classifier: Send + Sync {
     fn classify(&self, request: &str) -> Classification;
 }
 
-pub mod rules;
+pub mod eval;
 pub mod linear;
+pub mod rules;
+pub mod text;
+pub mod train;
 
 /// Loads a trained classifier file (`aethelgard learn classifier --out FILE`).
 pub fn load_model(path: &std::path::Path) -> Result<Box<dyn Classifier>, crate::GovernorError> {
