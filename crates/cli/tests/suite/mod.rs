@@ -4,3 +4,4 @@ mod docs;
 mod export;
 mod scope;
 mod lint;
+mod learn;
