@@ -164,7 +164,7 @@ SCENARIOS = {
             read("src/storage/compaction.rs"),
         ]),
     ],
-    "read_answer": [
+    "answer": [
         ("claude", "Where do we set the HTTP client timeout, and what's the default?", [
             grep("timeout", "src/http"),
             read("src/http/client.rs"),

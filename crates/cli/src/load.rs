@@ -82,7 +82,8 @@ pub fn policy(flag: Option<&Path>) -> Result<(aethelgard_policy::PolicyFile, aet
     }
 }
 
-/// The governor of the policy: its profiles, the classifier it names (else the built-in rules)
+/// The governor of the policy: its profiles, the classifier it names (`rules`, `builtin` or a
+/// model file; else the built-in trained model)
 /// and the learned policy it names, unless `learned` overrides it.
 pub fn governor(flag: Option<&Path>, learned: Option<&Path>) -> anyhow::Result<aethelgard_governor::Governor> {
     use anyhow::Context as _;
@@ -95,7 +96,9 @@ pub fn governor(flag: Option<&Path>, learned: Option<&Path>) -> anyhow::Result<a
             .with_context(|| format!("loading the learned policy {}", path.display()))?;
         governor = governor.with_learned(policy);
     }
-    if let Some(name) = file.governor.classifier.as_deref() {
+    if file.governor.classifier.as_deref() == Some("rules") {
+        governor = governor.with_classifier(Box::new(aethelgard_governor::classify::rules::RuleClassifier::builtin()));
+    } else if let Some(name) = file.governor.classifier.as_deref().filter(|name| *name != "builtin") {
         let path = relative(name);
         let model = aethelgard_governor::classify::load_model(&path)
             .with_context(|| format!("loading the task classifier {} (`[governor] classifier`)", path.display()))?;

@@ -128,7 +128,7 @@ impl std::fmt::Debug for Governor {
 }
 
 impl Governor {
-    /// The governor of a policy, with the built-in rule-based classifier and no learned policy.
+    /// The governor of a policy, with the built-in trained classifier and no learned policy.
     pub fn new(file: &PolicyFile, catalog: Catalog) -> Result<Self, GovernorError> {
         let mut profiles = BTreeMap::new();
         for name in file.profiles.keys() {
@@ -138,7 +138,7 @@ impl Governor {
             profiles,
             catalog,
             learned: None,
-            classifier: Box::new(crate::classify::rules::RuleClassifier::builtin()),
+            classifier: crate::classify::builtin(),
             min_confidence: file.governor.min_confidence,
             protected_paths: file
                 .filesystem

@@ -186,3 +186,13 @@ fn a_shared_name_is_judged_by_the_runtime_catalog_it_comes_from() {
     assert!(granted(&codex), "Codex's view_image only reads local images");
     assert!(!granted(&openclaw), "OpenClaw's view_image fetches URLs (network), over `answer`'s ceiling");
 }
+
+#[test]
+fn the_default_classifier_is_the_shipped_model() {
+    use aethelgard_governor::classify::{linear::LinearClassifier, Method};
+    LinearClassifier::from_json(aethelgard_governor::classify::BUILTIN_MODEL, "data/tasks/classifier.json").unwrap();
+    let governor = Governor::builtin().unwrap();
+    let classification = governor.classify(Some("Summarise the design doc in docs/architecture.md"), None).unwrap();
+    assert_eq!(classification.method, Method::Model);
+    assert_eq!(classification.task_type, "summarise");
+}

@@ -72,8 +72,9 @@ pub struct GovernorSection {
     /// Below this confidence a request is classified `unknown` (the tightest profile).
     #[serde(default = "min_confidence")]
     pub min_confidence: f64,
-    /// A trained task classifier (`aethelgard learn classifier`), relative to the policy file;
-    /// without one the built-in rule-based classifier decides.
+    /// The task classifier: `builtin` (the default: the trained model that ships with
+    /// Aethelgard), `rules` (the keyword rules, no model), or a model file from
+    /// `aethelgard learn classifier`, relative to the policy file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classifier: Option<String>,
     /// A learned policy file (`aethelgard learn`), relative to the policy file: its grants replace

@@ -17,6 +17,9 @@ pub struct Outcome {
     pub mean_granted_share: f64,
     /// Per task type (as labelled): sessions, mean available, mean granted.
     pub by_type: BTreeMap<String, (usize, f64, f64)>,
+    /// Sessions whose needed tools were not all granted: (label, classified type, confidence,
+    /// missing tools, request).
+    pub short: Vec<(String, String, f64, Vec<String>, String)>,
 }
 
 /// Classifies and scopes every session in place: `granted` becomes the manifest of the type the
@@ -30,6 +33,17 @@ pub fn scope(governor: &Governor, sessions: &mut [SessionRecord]) -> anyhow::Res
         let scoped = governor.scope(Some(&session.task), None, Some(&session.tools))?;
         if scoped.manifest.task_type == label {
             outcome.agreed += 1;
+        }
+        let missing: Vec<String> =
+            session.needed.iter().flatten().filter(|tool| !scoped.manifest.granted.contains(tool)).cloned().collect();
+        if !missing.is_empty() {
+            outcome.short.push((
+                label.clone(),
+                scoped.manifest.task_type.clone(),
+                scoped.classification.confidence,
+                missing,
+                session.task.clone(),
+            ));
         }
         let available = session.tools.len().max(1) as f64;
         let granted = scoped.manifest.granted.len() as f64;
@@ -67,6 +81,19 @@ pub fn render(outcome: &Outcome) -> String {
     let _ = writeln!(s, "| task type (label) | sessions | tools available | tools granted |\n|---|---:|---:|---:|");
     for (task_type, (n, available, granted)) in &outcome.by_type {
         let _ = writeln!(s, "| {task_type} | {n} | {available:.1} | {granted:.1} |");
+    }
+    let _ = writeln!(
+        s,
+        "\nThe price: {} of {} sessions were not granted a tool their task needs, so they cannot succeed as scripted. \
+         Some were classified as another type; others need a tool their type's static profile leaves out \
+         (Codex reads files only through its shell, which `summarise` and `answer` do not get). \
+         Learning each type's tool set from logs is layer 2's job.\n",
+        outcome.short.len(),
+        outcome.sessions
+    );
+    let _ = writeln!(s, "| label | classified as | confidence | needed but not granted | request |\n|---|---|---:|---|---|");
+    for (label, classified, confidence, missing, request) in &outcome.short {
+        let _ = writeln!(s, "| {label} | {classified} | {confidence:.2} | {} | {} |", missing.join(", "), request.replace('|', "\\|"));
     }
     s
 }

@@ -28,6 +28,13 @@ fn the_demo_records_verifies_and_reports_the_scenarios() {
     }
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.contains("## Layer 4") && report.contains("SER") && report.contains("task success"));
+    // Layer 1 scoped the sessions: the report says what it cost, and the router refused calls to
+    // tools outside a manifest.
+    assert!(report.contains("## Layer 1") && report.contains("needed but not granted"), "{report}");
+    let layer1 = stdout.lines().find(|l| l.starts_with("layer 1:")).expect("a layer 1 line");
+    assert!(layer1.contains("of 60 scenario requests classified as labelled"), "{layer1}");
+    let log = Command::new(BIN).args(["audit", "log", "--json", "--denied", "--audit-db"]).arg(out.join("audit.db")).output().unwrap();
+    assert!(String::from_utf8_lossy(&log.stdout).contains("manifest.not-granted"), "no call was refused as not granted");
 
     let verify = |db: &str| Command::new(BIN).args(["audit", "verify", "--audit-db"]).arg(out.join(db)).output().unwrap();
     let intact = verify("audit.db");

@@ -38,6 +38,19 @@ pub mod rules;
 pub mod text;
 pub mod train;
 
+/// The trained model that ships with Aethelgard (`data/tasks/classifier.json`), trained on the
+/// training prompts only; `docs/classification.md` has its held-out accuracy.
+pub const BUILTIN_MODEL: &str = include_str!("../../../../data/tasks/classifier.json");
+
+/// The default classifier: the shipped model, or the rules if it cannot load (a test checks
+/// that it loads, so a tested build always has the model).
+pub fn builtin() -> Box<dyn Classifier> {
+    match linear::LinearClassifier::from_json(BUILTIN_MODEL, "built-in classifier") {
+        Ok(model) => Box::new(model),
+        Err(_) => Box::new(rules::RuleClassifier::builtin()),
+    }
+}
+
 /// Loads a trained classifier file (`aethelgard learn classifier --out FILE`).
 pub fn load_model(path: &std::path::Path) -> Result<Box<dyn Classifier>, crate::GovernorError> {
     Ok(Box::new(linear::LinearClassifier::load(path)?))
