@@ -197,7 +197,8 @@ fn responder(command: String) -> impl Fn(&Request) -> Response + Send + Sync + '
     }
 }
 
-fn stream_message(model: &str, block: &Value) -> Response {
+/// One streamed Messages API answer holding `block` (a `tool_use` or a `text` block).
+pub fn stream_message(model: &str, block: &Value) -> Response {
     let is_tool = block["type"] == "tool_use";
     let (start_block, delta) = if is_tool {
         (

@@ -200,10 +200,15 @@ fn usage() -> Value {
 
 fn function_call_turn(command: &str) -> Response {
     let arguments = json!({"cmd": command, "yield_time_ms": 1000}).to_string();
-    let item = json!({
+    item_turn(&json!({
         "type": "function_call", "id": "fc_e2e_1", "call_id": CALL_ID,
         "name": "exec_command", "arguments": arguments, "status": "completed"
-    });
+    }))
+}
+
+/// One streamed Responses API answer whose only output is `item` (a function call, a custom tool
+/// call, a tool search call or a finished message).
+pub fn item_turn(item: &Value) -> Response {
     Response::sse(&[
         (
             "response.created",

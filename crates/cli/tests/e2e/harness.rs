@@ -41,15 +41,7 @@ pub fn runtime(name: &str, test: &str) -> Option<PathBuf> {
         "the real `{name}` runtime is not installed (no {}); run `bash scripts/install-e2e.sh` from the repository root",
         bin.display()
     );
-    if e2e_required() {
-        panic!("{test}: {msg}. (Required because CI or AETHELGARD_E2E=1 is set.)");
-    }
-    eprintln!();
-    eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
-    eprintln!("!!! SKIPPED: {test}: {msg}");
-    eprintln!("!!! This test did NOT run. Set AETHELGARD_E2E=1 to make a missing runtime fail.");
-    eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
-    eprintln!();
+    missing_prerequisite(test, &msg);
     None
 }
 

@@ -151,50 +151,8 @@ fn claude_responder(select: String) -> impl Fn(&Request) -> Response + Send + Sy
             json!({"type": "tool_use", "id": CLAUDE_WRITE_ID, "name": "Write",
                    "input": {"file_path": FORBIDDEN_FILE, "content": "written by a summarisation task\n"}})
         };
-        claude_message(body["model"].as_str().unwrap_or("claude-e2e"), &block)
+        claude::stream_message(body["model"].as_str().unwrap_or("claude-e2e"), &block)
     }
-}
-
-fn claude_message(model: &str, block: &Value) -> Response {
-    let is_tool = block["type"] == "tool_use";
-    let (start, delta) = if is_tool {
-        (
-            json!({"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}),
-            json!({"type": "input_json_delta", "partial_json": block["input"].to_string()}),
-        )
-    } else {
-        (
-            json!({"type": "text", "text": ""}),
-            json!({"type": "text_delta", "text": block["text"]}),
-        )
-    };
-    let stop = if is_tool { "tool_use" } else { "end_turn" };
-    Response::sse(&[
-        (
-            "message_start",
-            json!({"type": "message_start", "message": {
-            "id": "msg_gov", "type": "message", "role": "assistant", "model": model, "content": [],
-            "stop_reason": null, "stop_sequence": null, "usage": {"input_tokens": 10, "output_tokens": 1}}}),
-        ),
-        (
-            "content_block_start",
-            json!({"type": "content_block_start", "index": 0, "content_block": start}),
-        ),
-        (
-            "content_block_delta",
-            json!({"type": "content_block_delta", "index": 0, "delta": delta}),
-        ),
-        (
-            "content_block_stop",
-            json!({"type": "content_block_stop", "index": 0}),
-        ),
-        (
-            "message_delta",
-            json!({"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": null},
-                                 "usage": {"output_tokens": 5}}),
-        ),
-        ("message_stop", json!({"type": "message_stop"})),
-    ])
 }
 
 /// One `claude -p` run with the exported settings in the workspace's `.claude/settings.json`;

@@ -137,28 +137,7 @@ fn codex_responder(query: String) -> impl Fn(&Request) -> Response + Send + Sync
                 "content": [{"type": "output_text", "text": codex::FINAL_TEXT, "annotations": []}]
             })
         };
-        let usage = json!({
-            "input_tokens": 10, "input_tokens_details": null,
-            "output_tokens": 5, "output_tokens_details": null, "total_tokens": 15
-        });
-        Response::sse(&[
-            (
-                "response.created",
-                json!({"type": "response.created", "response": {"id": "resp_gov"}}),
-            ),
-            (
-                "response.output_item.added",
-                json!({"type": "response.output_item.added", "output_index": 0, "item": item}),
-            ),
-            (
-                "response.output_item.done",
-                json!({"type": "response.output_item.done", "output_index": 0, "item": item}),
-            ),
-            (
-                "response.completed",
-                json!({"type": "response.completed", "response": {"id": "resp_gov", "usage": usage}}),
-            ),
-        ])
+        codex::item_turn(&item)
     }
 }
 
