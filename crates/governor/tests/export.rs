@@ -75,6 +75,18 @@ fn claude_read_denials_cover_every_protected_path_in_claude_syntax() {
     }
 }
 
+#[test]
+fn claude_never_denies_reading_the_home_or_the_project() {
+    use std::path::Path;
+    let paths: Vec<String> = ["/root", "/etc/shadow", "~/.ssh", "**/.env", "/home"].map(str::to_owned).to_vec();
+    // Working as root in /root/src/app: `/root` would hide the project (and its CLAUDE.md).
+    let kept = claude::deniable_paths(&paths, Some(Path::new("/root")), &[Path::new("/root/src/app")]);
+    assert_eq!(kept, ["/etc/shadow", "~/.ssh", "**/.env", "/home"]);
+    // An ordinary user: `/root` is someone else's home and stays denied; `/home` holds theirs.
+    let kept = claude::deniable_paths(&paths, Some(Path::new("/home/dev")), &[Path::new("/srv/app")]);
+    assert_eq!(kept, ["/root", "/etc/shadow", "~/.ssh", "**/.env"]);
+}
+
 fn claude_options(task: &Task) -> claude::Options<'_> {
     claude::Options { hook_command: Some(HOOK), profile_tools: &task.profile_tools, secret_paths: &SECRET_PATHS }
 }

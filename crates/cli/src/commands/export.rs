@@ -310,7 +310,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             };
             let scoping = Scoping::new(&governor, task, task_type, runtime_tools("claude")?, &mcp_tools)?;
             let command = hook_command("claude")?;
-            let secrets = governor.protected_paths().to_vec();
+            // The project this settings file belongs to (`<project>/.claude/settings.json`), else
+            // the current folder: its own files must stay readable.
+            let project = file
+                .and_then(Path::parent)
+                .map(|dir| if dir.ends_with(".claude") { dir.parent().unwrap_or(dir) } else { dir })
+                .map(Path::to_path_buf)
+                .or_else(|| std::env::current_dir().ok())
+                .map(|dir| dir.canonicalize().unwrap_or(dir));
+            let home = dirs::home_dir();
+            let secrets = export::claude::deniable_paths(governor.protected_paths(), home.as_deref(), project.as_deref().as_slice());
             (
                 FileKind::Json,
                 Box::new(move |text, owned| {

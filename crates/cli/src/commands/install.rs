@@ -233,9 +233,13 @@ fn install_codex(governor: &Governor, dir: &Path, args: &Args, record: &mut Reco
 
 fn install_claude(governor: &Governor, dir: &Path, record: &mut Record, new_dirs: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     let command = files::hook_command("claude")?;
+    // What would hide the user's own home (`/root` for root) stays readable: Claude Code's deny
+    // rules win over everything, and these settings apply in every project.
+    let installed_home: Vec<&Path> = dir.parent().into_iter().collect();
+    let secrets = claude::deniable_paths(governor.protected_paths(), dirs::home_dir().as_deref(), &installed_home);
     let settings = dir.join("settings.json");
     edit(record, new_dirs, &settings, FileKind::Json, |text, owned| {
-        Ok(claude::hook_only(text, owned, &command, governor.protected_paths())?)
+        Ok(claude::hook_only(text, owned, &command, &secrets)?)
     })?;
     let tools = Catalog::builtin("claude")?;
     let mut written = Vec::new();
@@ -244,7 +248,7 @@ fn install_claude(governor: &Governor, dir: &Path, record: &mut Record, new_dirs
         let path = dir.join("aethelgard").join(format!("{task_type}.settings.json"));
         edit(record, new_dirs, &path, FileKind::Json, |text, owned| {
             // The hook is in the user's settings already; these files only scope the tools.
-            let options = claude::Options { hook_command: None, profile_tools: &scoping.profile_tools, secret_paths: governor.protected_paths() };
+            let options = claude::Options { hook_command: None, profile_tools: &scoping.profile_tools, secret_paths: &secrets };
             Ok(claude::export(&scoping.scope(), text, owned, &options)?)
         })?;
         written.push(path.display().to_string());

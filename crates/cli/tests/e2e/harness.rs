@@ -59,6 +59,11 @@ fn policy_writable(path: &Path) -> bool {
 /// or, when the target dir itself is under `/tmp` (a checkout in /tmp, a CARGO_TARGET_DIR there),
 /// `$HOME/.cache/aethelgard-e2e`.
 pub fn sandbox_base() -> PathBuf {
+    if let Some(dir) = std::env::var_os("AETHELGARD_E2E_DIR").filter(|d| !d.is_empty()) {
+        let dir = PathBuf::from(dir);
+        assert!(!policy_writable(&dir), "AETHELGARD_E2E_DIR must not be under {POLICY_WRITABLE_ROOTS:?}");
+        return dir;
+    }
     let target_tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
     let _ = std::fs::create_dir_all(target_tmp);
     let target_tmp = target_tmp

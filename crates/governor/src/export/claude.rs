@@ -28,6 +28,25 @@ pub struct Options<'a> {
     pub secret_paths: &'a [String],
 }
 
+/// The protected paths whose `Read` denial would not also deny one of `keep` (the user's home,
+/// the project): Claude Code's deny rules win over everything, so `Read(//root/**)` would hide
+/// a project under `/root` from a user working as root, instruction files included. The
+/// router, whose most specific path wins, still protects what is left out here.
+pub fn deniable_paths(paths: &[String], home: Option<&std::path::Path>, keep: &[&std::path::Path]) -> Vec<String> {
+    paths
+        .iter()
+        .filter(|path| {
+            let absolute = match (path.strip_prefix('~'), home) {
+                (Some(rest), Some(home)) => home.join(rest.trim_start_matches('/')),
+                (Some(_), None) => return true,
+                (None, _) => std::path::PathBuf::from(path.as_str()),
+            };
+            !absolute.is_absolute() || !keep.iter().chain(home.as_slice().iter()).any(|kept| kept.starts_with(&absolute))
+        })
+        .cloned()
+        .collect()
+}
+
 /// `Read` deny rules for the paths the policy protects, in Claude Code's path syntax (`~/x`,
 /// `//abs`, `**/name` relative to the project). A path that may be a folder also gets `path/**`,
 /// because a rule for a folder is not known to cover what is inside it.
