@@ -57,7 +57,8 @@ fn policy_writable(path: &Path) -> bool {
 
 /// Where the sandboxes go: cargo's per-target temp dir (`CARGO_TARGET_TMPDIR`, i.e. `target/tmp`);
 /// or, when the target dir itself is under `/tmp` (a checkout in /tmp, a CARGO_TARGET_DIR there),
-/// `$HOME/.cache/aethelgard-e2e`.
+/// `$HOME/.cache/aethelgard-e2e`. `AETHELGARD_E2E_DIR` overrides both (it must not be under
+/// those roots either).
 pub fn sandbox_base() -> PathBuf {
     if let Some(dir) = std::env::var_os("AETHELGARD_E2E_DIR").filter(|d| !d.is_empty()) {
         let dir = PathBuf::from(dir);
