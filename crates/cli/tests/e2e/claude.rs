@@ -143,23 +143,32 @@ fn running_as_root() -> bool {
 /// The scripted model. A request offering the `Bash` tool with no assistant turn yet gets the
 /// tool call; every other messages request (the follow-up, or any side query Claude Code makes)
 /// gets a final text answer.
+/// The body of a Messages API request, or the answer to give anything else: token counts are
+/// answered, other paths are 404 and a body that is not JSON is 400.
+pub fn messages_body(req: &Request) -> Result<Value, Response> {
+    let path = req.path();
+    if req.method == "POST" && path.ends_with("/count_tokens") {
+        return Err(Response::json(200, &json!({"input_tokens": 10})));
+    }
+    if req.method != "POST" || path != "/v1/messages" {
+        return Err(Response::json(
+            404,
+            &json!({"type": "error", "error": {"type": "not_found_error", "message": "not found in the e2e mock"}}),
+        ));
+    }
+    req.json().ok_or_else(|| {
+        Response::json(
+            400,
+            &json!({"type": "error", "error": {"type": "invalid_request_error", "message": "body is not JSON"}}),
+        )
+    })
+}
+
 fn responder(command: String) -> impl Fn(&Request) -> Response + Send + Sync + 'static {
     move |req| {
-        let path = req.path();
-        if req.method == "POST" && path == "/v1/messages/count_tokens" {
-            return Response::json(200, &json!({"input_tokens": 10}));
-        }
-        if req.method != "POST" || path != "/v1/messages" {
-            return Response::json(
-                404,
-                &json!({"type": "error", "error": {"type": "not_found_error", "message": "not found in the e2e mock"}}),
-            );
-        }
-        let Some(body) = req.json() else {
-            return Response::json(
-                400,
-                &json!({"type": "error", "error": {"type": "invalid_request_error", "message": "body is not JSON"}}),
-            );
+        let body = match messages_body(req) {
+            Ok(body) => body,
+            Err(answer) => return answer,
         };
         let model = body["model"].as_str().unwrap_or("claude-e2e").to_owned();
         let stream = body["stream"].as_bool().unwrap_or(false);

@@ -165,16 +165,20 @@ fn toml_string(s: &str) -> String {
 }
 
 /// The scripted model: picks its answer by counting the `*_output` items already in `input`.
+/// The body of a Responses API request, or the answer to give anything else: other paths are
+/// 404 and a body that is not JSON is 400.
+pub fn responses_body(req: &Request) -> Result<Value, Response> {
+    if req.method != "POST" || !req.path().ends_with("/responses") {
+        return Err(Response::json(404, &json!({"error": {"message": "not found in the e2e mock"}})));
+    }
+    req.json().ok_or_else(|| Response::json(400, &json!({"error": {"message": "body is not JSON"}})))
+}
+
 fn responder(command: String) -> impl Fn(&Request) -> Response + Send + Sync + 'static {
     move |req| {
-        if req.method != "POST" || !req.path().ends_with("/responses") {
-            return Response::json(
-                404,
-                &json!({"error": {"message": "not found in the e2e mock"}}),
-            );
-        }
-        let Some(body) = req.json() else {
-            return Response::json(400, &json!({"error": {"message": "body is not JSON"}}));
+        let body = match responses_body(req) {
+            Ok(body) => body,
+            Err(answer) => return answer,
         };
         let outputs = body["input"].as_array().map_or(0, |items| {
             items

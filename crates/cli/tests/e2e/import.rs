@@ -96,11 +96,9 @@ fn codex_responder(commands: Vec<String>) -> impl Fn(&Request) -> Response + Sen
         if req.method == "POST" && req.path() == "/v1/logs" {
             return Response::json(200, &json!({}));
         }
-        if req.method != "POST" || !req.path().ends_with("/responses") {
-            return Response::json(404, &json!({"error": {"message": "not found in the e2e mock"}}));
-        }
-        let Some(body) = req.json() else {
-            return Response::json(400, &json!({"error": {"message": "body is not JSON"}}));
+        let body = match codex::responses_body(req) {
+            Ok(body) => body,
+            Err(answer) => return answer,
         };
         let outputs = body["input"].as_array().map_or(0, |items| {
             items.iter().filter(|i| i["type"].as_str().is_some_and(|t| t.ends_with("_output"))).count()

@@ -37,6 +37,15 @@ impl TomlDoc {
     }
 
     /// The table holding the last segment of `path`, created (as implicit tables) when missing.
+    /// The existing table at `path`, if every segment is one.
+    fn table_at(&mut self, path: &[String]) -> Option<&mut dyn TableLike> {
+        let mut table: &mut dyn TableLike = self.doc.as_table_mut();
+        for segment in path {
+            table = table.get_mut(segment).and_then(Item::as_table_like_mut)?;
+        }
+        Some(table)
+    }
+
     fn parent_mut(&mut self, path: &[String], created: &mut Vec<Vec<String>>) -> Result<&mut dyn TableLike, ExportError> {
         let origin = self.origin.clone();
         let parents = path.split_last().map_or(&[][..], |(_, parents)| parents);
@@ -133,14 +142,9 @@ impl Doc for TomlDoc {
 
     fn remove(&mut self, path: &[String]) {
         let Some((key, parents)) = path.split_last() else { return };
-        let mut table: &mut dyn TableLike = self.doc.as_table_mut();
-        for segment in parents {
-            match table.get_mut(segment).and_then(Item::as_table_like_mut) {
-                Some(inner) => table = inner,
-                None => return,
-            }
+        if let Some(table) = self.table_at(parents) {
+            table.remove(key);
         }
-        table.remove(key);
     }
 
     fn strings(&self, path: &[String]) -> Option<Vec<String>> {
@@ -165,13 +169,7 @@ impl Doc for TomlDoc {
 
     fn remove_string(&mut self, path: &[String], value: &str) {
         let Some((key, parents)) = path.split_last() else { return };
-        let mut table: &mut dyn TableLike = self.doc.as_table_mut();
-        for segment in parents {
-            match table.get_mut(segment).and_then(Item::as_table_like_mut) {
-                Some(inner) => table = inner,
-                None => return,
-            }
-        }
+        let Some(table) = self.table_at(parents) else { return };
         if let Some(array) = table.get_mut(key).and_then(Item::as_array_mut) {
             array.retain(|v| v.as_str() != Some(value));
         }

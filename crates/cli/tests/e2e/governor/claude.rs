@@ -117,21 +117,9 @@ fn claude_tool_result(requests: &[Value], id: &str) -> Option<(String, bool)> {
 /// final message. Requests without tools (Claude Code's side queries) get the final message.
 fn claude_responder(select: String) -> impl Fn(&Request) -> Response + Send + Sync + 'static {
     move |req| {
-        let path = req.path();
-        if path.ends_with("/count_tokens") {
-            return Response::json(200, &json!({"input_tokens": 10}));
-        }
-        if req.method != "POST" || path != "/v1/messages" {
-            return Response::json(
-                404,
-                &json!({"type": "error", "error": {"type": "not_found_error", "message": "not found in the e2e mock"}}),
-            );
-        }
-        let Some(body) = req.json() else {
-            return Response::json(
-                400,
-                &json!({"type": "error", "error": {"type": "invalid_request_error", "message": "body is not JSON"}}),
-            );
+        let body = match claude::messages_body(req) {
+            Ok(body) => body,
+            Err(answer) => return answer,
         };
         let tools = claude_tool_names(&body);
         let used: Vec<&str> = body["messages"]

@@ -103,14 +103,9 @@ fn codex_output(requests: &[Value], call_id: &str) -> Option<Value> {
 /// query, then `apply_patch` adding [`FORBIDDEN_FILE`], then a final message.
 fn codex_responder(query: String) -> impl Fn(&Request) -> Response + Send + Sync + 'static {
     move |req| {
-        if req.method != "POST" || !req.path().ends_with("/responses") {
-            return Response::json(
-                404,
-                &json!({"error": {"message": "not found in the e2e mock"}}),
-            );
-        }
-        let Some(body) = req.json() else {
-            return Response::json(400, &json!({"error": {"message": "body is not JSON"}}));
+        let body = match codex::responses_body(req) {
+            Ok(body) => body,
+            Err(answer) => return answer,
         };
         let has = |t: &str| {
             body["input"]
