@@ -22,6 +22,15 @@ pub struct ToolCall {
     /// The tools granted for this task (layer 1's manifest); a call outside it is refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub granted: Option<Vec<String>>,
+    /// Trusted context beyond the request: what the user said earlier in the session, names and
+    /// addresses the user gave. Stage 2 checks whether a call's recipients, hosts and paths are
+    /// grounded in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<Vec<String>>,
+    /// Untrusted text the agent has seen: tool outputs, fetched pages, emails. A recipient or host
+    /// that appears only here, and not in the request, is a sign of injected instructions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub untrusted: Option<Vec<String>>,
 }
 
 fn empty_object() -> Value {
@@ -39,6 +48,8 @@ impl ToolCall {
             session: None,
             cwd: None,
             granted: None,
+            context: None,
+            untrusted: None,
         }
     }
 

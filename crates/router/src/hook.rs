@@ -72,6 +72,8 @@ pub fn respond(runtime: Runtime, input: &[u8], router: Result<&Router, &str>) ->
         session: payload.session_id,
         cwd: payload.cwd,
         granted: None,
+        context: None,
+        untrusted: None,
     };
     let router = match router {
         Ok(router) => router,

@@ -106,6 +106,8 @@ fn judge(router: &Router, workspace: &str, session: &mut SessionRecord) {
             session: Some(session.session.clone()),
             cwd: Some(workspace.to_owned()),
             granted: session.granted.clone(),
+            context: None,
+            untrusted: None,
         };
         let decision = router.route(&request);
         at_ms += CALL_SPACING_MS;

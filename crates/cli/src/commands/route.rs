@@ -130,6 +130,8 @@ fn malformed_call() -> ToolCall {
         session: None,
         cwd: None,
         granted: None,
+        context: None,
+        untrusted: None,
     }
 }
 
