@@ -27,3 +27,7 @@ pub trait Classifier: Send + Sync {
     /// Judges a call stage 1 left undecided.
     fn classify(&self, call: &ToolCall) -> Result<Stage2Verdict, ClassifierError>;
 }
+
+pub mod features;
+pub mod linear;
+pub mod llm;
