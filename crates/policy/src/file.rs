@@ -58,11 +58,77 @@ pub struct PolicyFile {
     pub audit: AuditSection,
     #[serde(default)]
     pub governor: GovernorSection,
+    #[serde(default)]
+    pub stage2: Stage2Section,
     /// Task profiles by name: which tools a task type may see (`[profiles.summarise]`).
     #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,
     #[serde(default)]
     pub rules: Vec<Rule>,
+}
+
+/// Stage 2 of the router: a learned classifier for the calls rules leave to it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stage2Section {
+    /// Which classifier judges: `none`, `linear` (built in), `embedding` or `llm`.
+    #[serde(default)]
+    pub backend: Stage2Backend,
+    /// Judge the calls no rule decided (the policy `default` would apply otherwise).
+    #[serde(default = "yes")]
+    pub undecided: bool,
+    /// Tool name globs whose calls stage 2 judges even when a rule allowed them (stage 1's blocks
+    /// and escalations stand).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<String>,
+    /// The same for tools carrying any of these risk tags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub risk: Vec<aethelgard_protocol::RiskTag>,
+    /// `linear`: a model file from `aethelgard train router` (default: the one built in);
+    /// relative to the policy file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Scores at or above `upper` block, from `lower` up escalate; default: the model's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lower: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upper: Option<f64>,
+    /// Backend-specific settings (`[stage2.llm]`, `[stage2.embedding]`), read by the backend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm: Option<toml::Table>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embedding: Option<toml::Table>,
+}
+
+impl Default for Stage2Section {
+    fn default() -> Self {
+        Self {
+            backend: Stage2Backend::default(),
+            undecided: true,
+            tools: Vec::new(),
+            risk: Vec::new(),
+            model: None,
+            lower: None,
+            upper: None,
+            llm: None,
+            embedding: None,
+        }
+    }
+}
+
+/// A stage 2 classifier.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage2Backend {
+    /// No stage 2: what rules leave undecided gets the policy's `default`.
+    #[default]
+    None,
+    /// The built-in linear model over hashed and grounding features.
+    Linear,
+    /// Sentence embeddings (all-MiniLM-L6-v2 with candle) and a trained head.
+    Embedding,
+    /// An OpenAI-compatible chat endpoint.
+    Llm,
 }
 
 /// How layer 1 classifies tasks and where learned grants come from.
@@ -503,6 +569,7 @@ fn validate(file: &PolicyFile, origin: &str) -> Result<(), PolicyError> {
         }
     }
     validate_governor(file, origin)?;
+    validate_stage2(&file.stage2, origin)?;
     for tool in &file.catalog.tools {
         tool.check_pointers().map_err(|message| PolicyError::Invalid {
             origin: origin.to_owned(),
@@ -512,6 +579,33 @@ fn validate(file: &PolicyFile, origin: &str) -> Result<(), PolicyError> {
     for path in file.filesystem.paths.keys() {
         check_glob(path).map_err(|message| PolicyError::Invalid { origin: origin.to_owned(), message: format!("filesystem path {message}") })?;
     }
+    Ok(())
+}
+
+fn validate_stage2(stage2: &Stage2Section, origin: &str) -> Result<(), PolicyError> {
+    let invalid = |message: String| PolicyError::Invalid { origin: origin.to_owned(), message };
+    for (name, value) in [("lower", stage2.lower), ("upper", stage2.upper)] {
+        if let Some(value) = value
+            && !(0.0..=1.0).contains(&value) {
+                return Err(invalid(format!("`[stage2] {name} = {value}` is outside 0..1")));
+            }
+    }
+    if let (Some(lower), Some(upper)) = (stage2.lower, stage2.upper)
+        && lower > upper {
+            return Err(invalid(format!("`[stage2] lower = {lower}` is above `upper = {upper}`; scores from lower escalate, from upper block")));
+        }
+    for glob in &stage2.tools {
+        check_glob(glob).map_err(|message| invalid(format!("[stage2] tools: {message}")))?;
+    }
+    let needs = |table: &Option<toml::Table>, name: &str, backend: Stage2Backend| {
+        if stage2.backend == backend && table.is_none() {
+            Err(invalid(format!("`[stage2] backend = \"{name}\"` needs a `[stage2.{name}]` table; see docs/stage2-backends.md")))
+        } else {
+            Ok(())
+        }
+    };
+    needs(&stage2.llm, "llm", Stage2Backend::Llm)?;
+    needs(&stage2.embedding, "embedding", Stage2Backend::Embedding)?;
     Ok(())
 }
 

@@ -8,7 +8,7 @@ pub mod import;
 pub use catalog::{ArgAccess, Catalog, ToolEntry, BUILTIN_CATALOGS};
 pub use error::PolicyError;
 pub use file::{
-    ArgMatcher, AuditSection, AuditSync, CatalogSection, Decision, Example, ExampleCall, ExampleContext, FailMode, FilesystemAccess, FilesystemSection, GovernorSection, PathAccess, PrefixToken, Profile,
+    ArgMatcher, AuditSection, AuditSync, CatalogSection, Decision, Example, ExampleCall, ExampleContext, FailMode, FilesystemAccess, FilesystemSection, GovernorSection, PathAccess, PrefixToken, Profile, Stage2Backend, Stage2Section,
     PolicyFile, RedactPattern, Rule, ShellCondition, Targets,
 };
 

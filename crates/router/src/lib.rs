@@ -23,7 +23,7 @@ mod facts;
 mod filesystem;
 mod router;
 mod stage1;
-mod stage2;
+pub mod stage2;
 
 pub use error::RouterError;
 pub use facts::Environment;

@@ -16,6 +16,7 @@ pub struct Router {
     pub(crate) policy: CompiledPolicy,
     env: Environment,
     classifier: Option<Box<dyn Classifier>>,
+    stage2_tools: globset::GlobSet,
     examples_checked: usize,
 }
 
@@ -52,7 +53,19 @@ impl Router {
             }
             Examples::Trust => 0,
         };
-        Ok(Self { policy, env, classifier: None, examples_checked })
+        let mut tools = globset::GlobSetBuilder::new();
+        for glob in &policy.file.stage2.tools {
+            let glob = globset::Glob::new(glob).map_err(|e| RouterError::Policy(aethelgard_policy::PolicyError::Invalid {
+                origin: policy.origin.clone(),
+                message: format!("[stage2] tools: glob `{glob}` is invalid: {e}"),
+            }))?;
+            tools.add(glob);
+        }
+        let stage2_tools = tools.build().map_err(|e| RouterError::Policy(aethelgard_policy::PolicyError::Invalid {
+            origin: policy.origin.clone(),
+            message: format!("[stage2] tools: {e}"),
+        }))?;
+        Ok(Self { policy, env, classifier: None, stage2_tools, examples_checked })
     }
 
     /// Loads a policy file from disk (catalog files resolve beside it).
@@ -131,7 +144,7 @@ impl Router {
             Ok(verdict) => verdict,
             Err(error) => return self.fail_decision(error),
         };
-        if verdict.undecided
+        if self.wants_stage2(call, &verdict)
             && let Some(classifier) = &self.classifier {
                 return match classifier.classify(call) {
                     Ok(judgement) => Decision {
@@ -153,6 +166,22 @@ impl Router {
             reason: verdict.reason,
             latency_us: 0,
         }
+    }
+
+    /// Whether stage 2 judges this call: one no rule decided (unless `[stage2] undecided = false`),
+    /// or one stage 1 allowed whose tool `[stage2]` marks by name or risk tag. Stage 1's blocks
+    /// and escalations stand.
+    fn wants_stage2(&self, call: &ToolCall, verdict: &Verdict) -> bool {
+        let stage2 = &self.policy.file.stage2;
+        if verdict.undecided {
+            return stage2.undecided;
+        }
+        if verdict.decision != aethelgard_policy::Decision::Allow {
+            return false;
+        }
+        self.stage2_tools.is_match(&call.tool)
+            || (!stage2.risk.is_empty()
+                && self.policy.catalog.get(&call.tool).is_some_and(|tool| tool.risk.iter().any(|tag| stage2.risk.contains(tag))))
     }
 
     /// The decision when judging failed: block unless the policy fails open.

@@ -2,3 +2,4 @@ mod corpus;
 mod hooks;
 mod regression;
 mod fuzz_regressions;
+mod pipeline;
