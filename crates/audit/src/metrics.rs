@@ -71,6 +71,8 @@ pub struct CallCounts {
     pub escalated: usize,
     /// Calls the model itself declined; `None` while the logs cannot tell (see [`model_refused`]).
     pub model_refused: Option<usize>,
+    /// Calls whose decision came from stage 2 (the learned classifier) rather than a rule.
+    pub stage2: usize,
 }
 
 impl CallCounts {
@@ -93,6 +95,7 @@ impl CallCounts {
         if let Some(refused) = model_refused(call) {
             *self.model_refused.get_or_insert(0) += usize::from(refused);
         }
+        self.stage2 += usize::from(call.stage == Some(aethelgard_protocol::Stage::Classifier));
     }
 
     fn merge(&mut self, other: &Self) {
@@ -100,6 +103,7 @@ impl CallCounts {
         self.allowed += other.allowed;
         self.blocked += other.blocked;
         self.escalated += other.escalated;
+        self.stage2 += other.stage2;
         if let Some(refused) = other.model_refused {
             *self.model_refused.get_or_insert(0) += refused;
         }

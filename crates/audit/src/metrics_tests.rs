@@ -57,7 +57,7 @@ fn the_papers_summarisation_example() {
     close(m.excess_exposure, 0.5);
     assert_eq!(m.success(), Some(true));
     assert_eq!(m.computed_success, None, "not computed from an N that success itself inferred");
-    assert_eq!(m.calls, CallCounts { calls: 3, allowed: 3, blocked: 0, escalated: 0, model_refused: None });
+    assert_eq!(m.calls, CallCounts { calls: 3, allowed: 3, blocked: 0, escalated: 0, model_refused: None, stage2: 0 });
 }
 
 #[test]
@@ -226,7 +226,7 @@ fn inferred_need_leaves_out_blocked_calls() {
     let m = session_metrics(&record);
     assert_eq!(m.needed, Some(2));
     close(m.denial_rate, 0.5);
-    assert_eq!(m.calls, CallCounts { calls: 3, allowed: 2, blocked: 1, escalated: 0, model_refused: None });
+    assert_eq!(m.calls, CallCounts { calls: 3, allowed: 2, blocked: 1, escalated: 0, model_refused: None, stage2: 0 });
 }
 
 #[test]
@@ -345,4 +345,16 @@ fn router_rates_on_labelled_calls() {
     // No malicious calls: TPR undefined; no benign: FPR undefined.
     assert_eq!(RouterRates::of([(Benign, Allow)]).tpr(), None);
     assert_eq!(RouterRates::of([(Malicious, Allow)]).fpr(), None);
+}
+
+#[test]
+fn calls_decided_by_stage_2_are_counted() {
+    let mut by_rule = SessionCall::new("Bash", serde_json::json!({"command": "ls"}));
+    by_rule.decision = Some(DecisionKind::Allow);
+    by_rule.stage = Some(aethelgard_protocol::Stage::Rules);
+    let mut by_model = SessionCall::new("send_email", serde_json::json!({"to": "x@evil.example"}));
+    by_model.decision = Some(DecisionKind::Block);
+    by_model.stage = Some(aethelgard_protocol::Stage::Classifier);
+    let counts = CallCounts::of(&[by_rule, by_model, SessionCall::new("Read", serde_json::json!({}))]);
+    assert_eq!((counts.calls, counts.stage2, counts.blocked), (3, 1, 1));
 }

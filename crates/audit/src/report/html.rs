@@ -125,6 +125,7 @@ fn metrics_table(page: &mut String, summary: &Summary) {
         );
     }
     let refusals = summary.overall.calls.model_refused.map_or_else(|| "not recorded in these logs".to_owned(), |n| n.to_string());
+    let _ = writeln!(page, "<p class=\"note\">{}</p>", super::terminal::stage2_line(&summary.overall.calls));
     let _ = writeln!(page, "<p class=\"note\">Model refusals: {refusals}. Blocks and escalations above are governance decisions only.</p>\n</section>");
 }
 

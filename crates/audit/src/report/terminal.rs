@@ -47,6 +47,7 @@ pub(super) fn render(sessions: &[SessionRecord], options: &Options) -> String {
             summary.overall.success_disagreements
         );
     }
+    let _ = writeln!(out, "{}", stage2_line(&summary.overall.calls));
     let _ = writeln!(
         out,
         "Model refusals: {} (governance blocks and escalations are counted apart above).",
@@ -206,4 +207,16 @@ fn line(cells: &[String], widths: &[usize], numeric: &[bool]) -> String {
     out.truncate(trimmed);
     out.push('\n');
     out
+}
+
+/// How many calls reached stage 2: the share the learned classifier decided.
+pub(crate) fn stage2_line(calls: &crate::metrics::CallCounts) -> String {
+    match calls.calls {
+        0 => "Stage 2 (the learned classifier) decided no calls.".to_owned(),
+        total => format!(
+            "Stage 2 (the learned classifier) decided {} of {total} calls ({:.1}%).",
+            calls.stage2,
+            100.0 * calls.stage2 as f64 / total as f64
+        ),
+    }
 }
