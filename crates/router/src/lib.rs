@@ -30,6 +30,7 @@ pub use facts::Environment;
 pub use router::{fail_decision, Examples, Router};
 pub use stage1::Verdict;
 pub use stage2::{Classifier, ClassifierError, Stage2Verdict};
+pub use stage2::llm::{LlmAnswer, LlmClassifier, LlmConfig};
 
 #[cfg(test)]
 #[path = "lib_tests.rs"]
