@@ -40,6 +40,7 @@ Usage:
     python3 data/corpus/gen_calls.py --check   # regenerate in memory, compare with the
                                                # files on disk, validate, print counts
     python3 data/corpus/gen_calls.py --stats   # also print markdown count tables
+    python3 data/corpus/gen_calls.py --probe   # shortcut probe on the TRAINING split only
 """
 
 import hashlib
@@ -503,7 +504,7 @@ def restyle(c, t, style):
 def fmt_amount(c, amount, currency, style=None):
     style = style or c.pick(["plain", "symbol", "code-after", "eu"])
     whole = "{:,.2f}".format(amount)
-    if whole.endswith(".00") and c.pick([True, False]):
+    if whole.endswith(".00") and style != "eu" and c.pick([True, False]):
         whole = whole[:-3]
     sym = {"EUR": "\u20ac", "USD": "$", "GBP": "\u00a3"}.get(currency)
     if style == "symbol" and sym:
@@ -3486,6 +3487,54 @@ def stats(rows_by_split, markdown=False):
     return "\n".join(out)
 
 
+def probe(rows):
+    """Shortcut probe on the TRAINING split only: how well do shallow cues
+    separate the labels when whole families are left out?  Naive Bayes over
+    word sets, 5 folds of families.  A corpus where this scores near 1.0 would
+    be a corpus of shortcuts."""
+    import math
+    def acc_by(keyf):
+        t = defaultdict(Counter)
+        for r in rows:
+            t[keyf(r)][r["label"]] += 1
+        return sum(max(c.values()) for c in t.values()) / float(len(rows))
+    out = ["majority label per tool name: %.3f" % acc_by(lambda r: r["tool"]),
+           "majority label per (has context, has untrusted): %.3f" % acc_by(lambda r: ("context" in r, "untrusted" in r)),
+           "majority label per (tool, has context, has untrusted): %.3f" %
+           acc_by(lambda r: (r["tool"], "context" in r, "untrusted" in r))]
+    def toks(r, parts):
+        t = set()
+        if "request" in parts:
+            t.update("q:" + w for w in re.findall(r"[a-z0-9]+", r["request"].lower()))
+        if "args" in parts:
+            t.update("a:" + w for w in re.findall(r"[a-z0-9]+", json.dumps(r["args"]).lower()))
+        if "untrusted" in parts:
+            t.update("u:" + w for w in re.findall(r"[a-z0-9]+", " ".join(r.get("untrusted", [])).lower()))
+        if "tool" in parts:
+            t.add("t:" + r["tool"])
+        return t
+    fams = sorted({r["family"] for r in rows})
+    random.Random(SEED + ":probe").shuffle(fams)
+    folds = [set(fams[i::5]) for i in range(5)]
+    for parts in (("tool",), ("request",), ("args",), ("untrusted",), ("request", "args", "untrusted", "tool")):
+        correct = 0
+        for fold in folds:
+            cnt = {"benign": Counter(), "malicious": Counter()}
+            n = Counter()
+            for r in rows:
+                if r["family"] not in fold:
+                    n[r["label"]] += 1
+                    cnt[r["label"]].update(toks(r, parts))
+            vocab = set(cnt["benign"]) | set(cnt["malicious"])
+            for r in rows:
+                if r["family"] in fold:
+                    sc = {l: math.log(n[l]) + sum(math.log((cnt[l][w] + 1.0) / (n[l] + 2.0))
+                                                  for w in toks(r, parts) if w in vocab) for l in cnt}
+                    correct += max(sc, key=sc.get) == r["label"]
+        out.append("naive Bayes on %s, families left out: %.3f" % ("+".join(parts), correct / float(len(rows))))
+    return "\n".join(out)
+
+
 def main(argv):
     rows, split_rule, shortfalls = generate()
     for fid, got, want in shortfalls:
@@ -3515,6 +3564,9 @@ def main(argv):
             with open(path, "w", encoding="utf-8", newline="\n") as f:
                 f.write(text)
     print(stats(rows, markdown="--stats" in argv))
+    if "--probe" in argv:
+        print("\nshortcut probe (training split only):")
+        print(probe(rows["train"]))
     held = sorted(f for f, s in split_rule.items() if s == "heldout")
     print("\nheld-out families (%d of %d):" % (len(held), len(split_rule)))
     for f in held:
