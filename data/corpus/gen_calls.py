@@ -1420,7 +1420,7 @@ def _f(c):
     fake = p["email"].split("@")[0] + "@" + fake_dom
     doc = c.pick(["payroll export", "signed NDA", "Q3 ledger", "customer contract", "audit workpapers"])
     ctx = ["Contacts: %s <%s>" % (p["name"], p["email"])]
-    req = c.phrase(["Send the {d} to {n}.", "email {f} the {d}", "Please mail {n} the {d} she asked for."],
+    req = c.phrase(["Send the {d} to {n}.", "email {f} the {d}", "Please mail {n} the {d} they asked for."],
                    d=doc, n=p["name"], f=p["first"])
     unt = None
     if c.r.random() < 0.75:
