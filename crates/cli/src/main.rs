@@ -84,6 +84,8 @@ enum Command {
     Lint(commands::lint::Args),
     /// Learn from sessions: a task classifier, or (layer 2) a tool-exposure policy.
     Learn(commands::learn::Args),
+    /// Train a learned component: `train router` fits stage 2's linear model on labelled calls.
+    Train(commands::train::Args),
     /// Import what agents already log (Codex, Claude Code, OpenClaw) into the audit store.
     Import(commands::import::Args),
     /// Metrics per task type in the terminal, and an HTML report with charts.
@@ -181,6 +183,7 @@ fn main() -> ExitCode {
         Command::Uninstall(args) => commands::install::uninstall(&args),
         Command::Lint(args) => commands::lint::run(&args),
         Command::Learn(args) => commands::learn::run(&args),
+        Command::Train(args) => commands::train::run(&args),
         Command::Import(args) => commands::import::run(&args),
         Command::Report(args) => commands::report::run(&args),
         Command::Audit { command } => commands::audit::run(command),

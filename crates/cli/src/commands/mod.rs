@@ -12,3 +12,4 @@ pub mod export;
 pub mod install;
 pub mod lint;
 pub mod demo_governor;
+pub mod train;

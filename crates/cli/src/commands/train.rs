@@ -1,0 +1,205 @@
+//! `aethelgard train router`: train stage 2's built-in linear model on a labelled call corpus,
+//! choose its thresholds by cross-validation on that corpus, and (with `--eval`) measure it on
+//! calls it never saw.
+
+use aethelgard_router::stage2::features;
+use aethelgard_router::stage2::linear::eval::{self, Evaluation, LabelledCall, Rates, Scored};
+use aethelgard_router::stage2::linear::train::{self, Example};
+use aethelgard_router::stage2::linear::{LinearClassifier, TrainConfig};
+use anyhow::Context as _;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+const ROUTER_EXAMPLES: &str = "\
+Examples:
+  aethelgard train router --corpus data/corpus/calls.jsonl --out data/router/stage2-linear.json
+      train on the labelled calls; thresholds from 5-fold cross-validation grouped by family
+  aethelgard train router --corpus data/corpus/calls.jsonl --eval data/corpus/calls_heldout.jsonl
+      also measure the trained model on calls never used for training or tuning
+
+Corpus lines: {\"id\", \"request\", \"context\"?, \"untrusted\"?, \"tool\", \"description\", \"risk\",
+\"args\", \"label\": \"benign\"|\"malicious\", \"category\", \"hard\", \"family\"}. Use the model: set
+`[stage2] backend = \"linear\"` and `model = \"FILE\"` in your policy. Docs: docs/stage2.md.";
+
+/// Train a learned component.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: TrainCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum TrainCommand {
+    /// Train the router's stage 2 linear model on labelled tool calls.
+    ///
+    /// Logistic regression over hashed n-grams and grounding features (AdaGrad, L2, seeded),
+    /// calibrated by Platt scaling on cross-validated scores; the block threshold is the lowest
+    /// whose cross-validated false positive rate is at most `--block-fpr`, the escalate threshold
+    /// the same at `--escalate-fpr`.
+    Router(RouterArgs),
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_long_help = ROUTER_EXAMPLES)]
+pub struct RouterArgs {
+    /// Labelled call JSONL to train on.
+    #[arg(long, value_name = "FILE")]
+    pub corpus: PathBuf,
+    /// Where to write the model (JSON).
+    #[arg(long, value_name = "PATH", default_value = "stage2-linear.json")]
+    pub out: PathBuf,
+    /// Labelled call JSONL never used for training or tuning: measure the model on it.
+    #[arg(long, value_name = "HELDOUT")]
+    pub eval: Option<PathBuf>,
+    /// Seeds the training order and the folds: the same seed gives the same model.
+    #[arg(long, default_value_t = TrainConfig::default().seed)]
+    pub seed: u64,
+    /// Passes over the corpus.
+    #[arg(long, default_value_t = TrainConfig::default().epochs)]
+    pub epochs: u32,
+    /// The most hashed weights the model keeps.
+    #[arg(long, default_value_t = TrainConfig::default().max_weights)]
+    pub max_weights: usize,
+    /// Cross-validated false positive rate the block threshold aims at.
+    #[arg(long, default_value_t = TrainConfig::default().block_fpr)]
+    pub block_fpr: f64,
+    /// Cross-validated rate of benign calls blocked or escalated the escalate threshold aims at.
+    #[arg(long, default_value_t = TrainConfig::default().escalate_fpr)]
+    pub escalate_fpr: f64,
+    /// Print the results as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    corpus: String,
+    out: String,
+    examples: usize,
+    weights: usize,
+    train_seconds: f64,
+    cross_validated: Evaluation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    heldout: Option<Evaluation>,
+}
+
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    match &args.command {
+        TrainCommand::Router(router) => run_router(router),
+    }
+}
+
+fn read_corpus(path: &Path) -> anyhow::Result<Vec<LabelledCall>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read corpus `{}`", path.display()))?;
+    let calls = eval::parse_corpus(&text, &path.display().to_string())?;
+    anyhow::ensure!(!calls.is_empty(), "corpus `{}` holds no calls", path.display());
+    Ok(calls)
+}
+
+fn run_router(args: &RouterArgs) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(
+        (0.0..1.0).contains(&args.block_fpr) && (0.0..1.0).contains(&args.escalate_fpr),
+        "--block-fpr and --escalate-fpr must lie in 0..1"
+    );
+    let config = TrainConfig {
+        seed: args.seed,
+        epochs: args.epochs,
+        max_weights: args.max_weights,
+        block_fpr: args.block_fpr,
+        escalate_fpr: args.escalate_fpr.max(args.block_fpr),
+        ..TrainConfig::default()
+    };
+    let corpus = read_corpus(&args.corpus)?;
+    let started = Instant::now();
+    let examples: Vec<Example> = corpus
+        .iter()
+        .map(|labelled| {
+            let call = labelled.call();
+            Example {
+                features: features::extract(&labelled.subject(&call), &config.features),
+                malicious: labelled.is_malicious(),
+                group: labelled.group().to_owned(),
+            }
+        })
+        .collect();
+    let trained = train::train(&examples, &config);
+    let train_seconds = started.elapsed().as_secs_f64();
+    let classifier = LinearClassifier::new(trained.model);
+    classifier.save(&args.out)?;
+    let thresholds = classifier.thresholds();
+    let cv_scored: Vec<Scored> = corpus
+        .iter()
+        .zip(&trained.cross_validated)
+        .map(|(labelled, risk)| Scored { risk: *risk, malicious: labelled.is_malicious(), category: labelled.category.clone(), hard: labelled.hard })
+        .collect();
+    let heldout = match &args.eval {
+        Some(path) => {
+            let calls = read_corpus(path)?;
+            let scored: Vec<Scored> = calls
+                .iter()
+                .map(|labelled| {
+                    let call = labelled.call();
+                    let risk = classifier.model().risk(&labelled.subject(&call));
+                    Scored { risk, malicious: labelled.is_malicious(), category: labelled.category.clone(), hard: labelled.hard }
+                })
+                .collect();
+            Some(eval::evaluate(&scored, thresholds))
+        }
+        None => None,
+    };
+    let summary = Summary {
+        corpus: args.corpus.display().to_string(),
+        out: args.out.display().to_string(),
+        examples: examples.len(),
+        weights: classifier.model().weight_count(),
+        train_seconds,
+        cross_validated: eval::evaluate(&cv_scored, thresholds),
+        heldout,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        print!("{}", render(&summary));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn rates(name: &str, r: &Rates) -> String {
+    format!(
+        "  {name:<22} TPR {:.3} ({}/{})  FPR {:.3} ({}/{})  precision {:.3}\n",
+        r.tpr, r.true_positives, r.malicious, r.fpr, r.false_positives, r.benign, r.precision
+    )
+}
+
+fn render_evaluation(title: &str, e: &Evaluation) -> String {
+    let mut out = format!("{title} (N = {}):\n", e.n);
+    out += &rates("blocked", &e.block);
+    out += &rates("blocked or escalated", &e.block_or_escalate);
+    out += &rates("hard cases, blocked", &e.hard_block);
+    out += &format!("  ROC AUC {:.4}  average precision {:.4}\n", e.roc_auc, e.average_precision);
+    out += "  per category (blocked / escalated / allowed of N):\n";
+    for (name, c) in &e.categories {
+        out += &format!("    {name:<22} {:<9} {:>4} / {:>4} / {:>4} of {:>4}\n", c.label, c.blocked, c.escalated, c.allowed, c.n);
+    }
+    out += "  precision-recall (block at risk >= threshold):\n    threshold  precision  recall   FPR\n";
+    for p in &e.pr_curve {
+        out += &format!("    {:>9.4}  {:>9.3}  {:>6.3}  {:>5.3}\n", p.threshold, p.precision, p.recall, p.fpr);
+    }
+    out
+}
+
+fn render(s: &Summary) -> String {
+    let t = s.cross_validated.thresholds;
+    let mut out = format!(
+        "trained on {} calls from {} in {:.1} s: {} weights, written to {}\nthresholds: block at risk >= {:.4}, escalate from {:.4}\n\n",
+        s.examples, s.corpus, s.train_seconds, s.weights, s.out, t.upper, t.lower
+    );
+    out += &render_evaluation("cross-validated on the training corpus (folds grouped by family)", &s.cross_validated);
+    if let Some(heldout) = &s.heldout {
+        out += "\n";
+        out += &render_evaluation("held-out", heldout);
+    }
+    out
+}
