@@ -46,7 +46,7 @@ pub fn router(flag: Option<&Path>) -> Result<Router, RouterError> {
                 Examples::Check => aethelgard_policy::parse(&text, &origin, path.parent())?,
                 Examples::Trust => aethelgard_policy::parse_trusted(&text, &origin, path.parent())?,
             };
-            let router = Router::with_examples(file, catalog, &origin, env, examples)?;
+            let router = Router::with_examples(file, catalog, &origin, env, examples)?.with_policy_stage2(path.parent())?;
             if examples == Examples::Check
                 && let Some(stamp) = stamp {
                     // Best effort: without the cache the next load simply checks again.

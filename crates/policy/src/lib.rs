@@ -12,6 +12,10 @@ pub use file::{
     PolicyFile, RedactPattern, Rule, ShellCondition, Targets,
 };
 
+/// Backend tables of `[stage2]` (`[stage2.llm]`, `[stage2.embedding]`) are kept as TOML for the
+/// backend to read.
+pub use toml::{Table as TomlTable, Value as TomlValue};
+
 /// The built-in default policy (`data/policy/default.toml`).
 pub const DEFAULT_POLICY: &str = include_str!("../../../data/policy/default.toml");
 

@@ -9,4 +9,10 @@ pub enum RouterError {
     Example { origin: String, rule: String, message: String },
     #[error("`{origin}`: rule `{rule}`: {message}")]
     Compile { origin: String, rule: String, message: String },
+    #[error("`{origin}`: `[stage2]`: {source}")]
+    Stage2 {
+        origin: String,
+        #[source]
+        source: crate::stage2::ClassifierError,
+    },
 }

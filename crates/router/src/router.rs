@@ -68,6 +68,17 @@ impl Router {
         Ok(Self { policy, env, classifier: None, stage2_tools, examples_checked })
     }
 
+    /// Builds the stage 2 classifier the policy's `[stage2]` asks for (model files resolve
+    /// against `base_dir`, the policy's folder); nothing for `backend = "none"`.
+    pub fn with_policy_stage2(mut self, base_dir: Option<&Path>) -> Result<Self, RouterError> {
+        let classifier = crate::stage2::backend::from_policy(&self.policy.file.stage2, &self.policy.catalog, base_dir)
+            .map_err(|source| RouterError::Stage2 { origin: self.policy.origin.clone(), source })?;
+        if let Some(classifier) = classifier {
+            self.classifier = Some(classifier);
+        }
+        Ok(self)
+    }
+
     /// Loads a policy file from disk (catalog files resolve beside it).
     pub fn from_path(path: &Path, env: Environment, examples: Examples) -> Result<Self, RouterError> {
         let text = std::fs::read_to_string(path)
@@ -77,7 +88,7 @@ impl Router {
             Examples::Check => aethelgard_policy::parse(&text, &origin, path.parent())?,
             Examples::Trust => aethelgard_policy::parse_trusted(&text, &origin, path.parent())?,
         };
-        Self::with_examples(file, catalog, &origin, env, examples)
+        Self::with_examples(file, catalog, &origin, env, examples)?.with_policy_stage2(path.parent())
     }
 
     /// The built-in default policy.
@@ -86,7 +97,7 @@ impl Router {
             Examples::Check => aethelgard_policy::default_policy()?,
             Examples::Trust => aethelgard_policy::default_policy_trusted()?,
         };
-        Self::with_examples(file, catalog, "built-in default policy", env, examples)
+        Self::with_examples(file, catalog, "built-in default policy", env, examples)?.with_policy_stage2(None)
     }
 
     /// Adds a stage 2 classifier for calls stage 1 leaves undecided.

@@ -28,6 +28,7 @@ pub trait Classifier: Send + Sync {
     fn classify(&self, call: &ToolCall) -> Result<Stage2Verdict, ClassifierError>;
 }
 
+pub mod backend;
 pub mod features;
 pub mod linear;
 pub mod llm;

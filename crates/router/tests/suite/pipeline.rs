@@ -124,3 +124,29 @@ fn stage2_settings_are_checked_at_load() {
         assert!(error.contains(needle), "{text:?}: {error}");
     }
 }
+
+fn built(policy: &str) -> Result<Router, aethelgard_router::RouterError> {
+    let (file, catalog) = aethelgard_policy::parse(policy, "policy.toml", None)?;
+    Router::new(file, catalog, "policy.toml", Environment::new("/home/dev", "/home/dev/project"))?.with_policy_stage2(None)
+}
+
+#[test]
+fn the_policy_chooses_and_configures_the_backend() {
+    let none = built("[catalog]\nbuiltin = [\"claude\"]\n").unwrap();
+    assert!(format!("{none:?}").contains("classifier: None"), "{none:?}");
+    let linear = built("[stage2]\nbackend = \"linear\"\nupper = 0.95\n").unwrap();
+    assert!(format!("{linear:?}").contains("classifier: Some("), "{linear:?}");
+    let llm = built("[stage2]\nbackend = \"llm\"\n[stage2.llm]\nbase_url = \"http://127.0.0.1:9/v1\"\nmodel = \"m\"\ntimeout_ms = 50\n").unwrap();
+    assert!(format!("{llm:?}").contains("classifier: Some("), "{llm:?}");
+
+    let errors = [
+        ("[stage2]\nbackend = \"llm\"\n[stage2.llm]\nmodel = \"m\"\n", "base_url"),
+        ("[stage2]\nbackend = \"llm\"\n[stage2.llm]\nbase_url = \"http://x\"\nmodel = \"m\"\ntimeout = 5\n", "has no key `timeout`"),
+        ("[stage2]\nbackend = \"llm\"\n[stage2.llm]\nbase_url = \"http://x\"\nmodel = \"m\"\ntimeout_ms = -5\n", "positive integer"),
+        ("[stage2]\nbackend = \"linear\"\nmodel = \"no-such-model.json\"\n", "no-such-model.json"),
+    ];
+    for (policy, needle) in errors {
+        let error = built(policy).unwrap_err().to_string();
+        assert!(error.contains("[stage2]") && error.contains(needle), "{policy:?}: {error}");
+    }
+}
