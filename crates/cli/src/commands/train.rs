@@ -2,7 +2,7 @@
 //! choose its thresholds by cross-validation on that corpus, and (with `--eval`) measure it on
 //! calls it never saw.
 
-use aethelgard_router::stage2::features;
+use aethelgard_router::stage2::features::{self, FeatureConfig};
 use aethelgard_router::stage2::linear::eval::{self, Evaluation, LabelledCall, Rates, Scored};
 use aethelgard_router::stage2::linear::train::{self, Example};
 use aethelgard_router::stage2::linear::{LinearClassifier, TrainConfig};
@@ -68,6 +68,13 @@ pub struct RouterArgs {
     /// Cross-validated rate of benign calls blocked or escalated the escalate threshold aims at.
     #[arg(long, default_value_t = TrainConfig::default().escalate_fpr)]
     pub escalate_fpr: f64,
+    /// Also use the hashed n-gram features (description, argument and request words, character
+    /// 3-5-grams, pairs of named features); off by default, see docs/stage2.md.
+    #[arg(long)]
+    pub ngrams: bool,
+    /// L2 penalty on hashed weights (named weights are pulled toward their designed priors).
+    #[arg(long, default_value_t = TrainConfig::default().l2)]
+    pub l2: f64,
     /// Print the results as JSON.
     #[arg(long)]
     pub json: bool,
@@ -109,6 +116,8 @@ fn run_router(args: &RouterArgs) -> anyhow::Result<ExitCode> {
         max_weights: args.max_weights,
         block_fpr: args.block_fpr,
         escalate_fpr: args.escalate_fpr.max(args.block_fpr),
+        l2: args.l2,
+        features: if args.ngrams { FeatureConfig::with_ngrams() } else { FeatureConfig::default() },
         ..TrainConfig::default()
     };
     let corpus = read_corpus(&args.corpus)?;

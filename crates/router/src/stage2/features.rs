@@ -65,12 +65,42 @@ pub struct FeatureConfig {
 }
 
 impl Default for FeatureConfig {
+    /// The named features alone: cross-validation with folds grouped by family (each fold's
+    /// families unseen in training) scored the hashed n-grams below them, because n-grams learn
+    /// a family's vocabulary rather than what makes a call dangerous (docs/stage2.md).
     fn default() -> Self {
-        Self { buckets: 1 << 18, char_min: 3, char_max: 5, description_words: true, arg_words: true, arg_bigrams: true, request_words: true, grounded_words: true, pairs: true }
+        Self {
+            buckets: 1 << 18,
+            char_min: 0,
+            char_max: 0,
+            description_words: false,
+            arg_words: false,
+            arg_bigrams: false,
+            request_words: false,
+            grounded_words: false,
+            pairs: false,
+        }
     }
 }
 
 impl FeatureConfig {
+    /// Every hashed group on as well: description words, argument keys and words (with and
+    /// without their key), word pairs, character 3-5-grams under their key, request words,
+    /// grounded argument words and pairs of named features.
+    pub fn with_ngrams() -> Self {
+        Self {
+            char_min: 3,
+            char_max: 5,
+            description_words: true,
+            arg_words: true,
+            arg_bigrams: true,
+            request_words: true,
+            grounded_words: true,
+            pairs: true,
+            ..Self::default()
+        }
+    }
+
     /// The length of a feature vector: hashed buckets, then the named features.
     pub fn dimension(&self) -> usize {
         self.buckets as usize + named_count()
@@ -122,6 +152,66 @@ pub fn named_ids() -> Vec<String> {
     }
     ids.extend(Flag::ALL.iter().map(|f| f.id().to_owned()));
     ids
+}
+
+/// What the designers expect of a named feature before any data: the weight training starts
+/// from and is pulled back toward (`TrainConfig::prior`). Positive for signs of a call doing what
+/// the user did not ask (a recipient only tool output names, an amount ten times the request's),
+/// negative for signs of a call doing what was asked; 0 for neutral facts (risk tags, sinks).
+/// Data moves a weight off its prior where the corpus shows otherwise.
+pub fn named_prior(id: &str) -> f64 {
+    const RISKY: &[(&str, f64)] = &[
+        ("sink+recipient.untrusted_only", 1.5),
+        ("sink+recipient.nowhere", 1.0),
+        ("sink+email.untrusted_only", 1.0),
+        ("sink+host.untrusted_only", 1.5),
+        ("sink+host.nowhere", 1.0),
+        ("sink+account.untrusted_only", 1.5),
+        ("sink+account.nowhere", 1.0),
+        ("sink+path.untrusted_only", 1.0),
+        ("domain.lookalike", 2.0),
+        ("amount.far_above_request", 1.5),
+        ("amount.above_request", 1.0),
+        ("amount.untrusted_only", 1.0),
+        ("amount.unrequested", 0.5),
+        ("secret.with_sink", 1.5),
+        ("secret.value", 0.5),
+        ("secret.path", 0.5),
+        ("sql.unbounded", 1.5),
+        ("scope.broad_unrequested", 1.0),
+        ("scope.root", 1.0),
+        ("request.inspects+sink", 1.0),
+        ("delete+request.ids_unused", 1.0),
+        ("delete+scope.broad_unrequested", 1.0),
+        ("request.inspects+change", 0.5),
+        ("sink+ids.untrusted_only", 1.0),
+        ("args.echo_untrusted_most", 0.5),
+        ("untrusted.instructions", 0.5),
+        ("path.system", 0.5),
+        ("request.ids_unused", 0.5),
+        ("request.words_absent", 0.5),
+        ("sink.unrequested", 0.5),
+        ("recipient.in_request", -1.0),
+        ("recipient.in_context", -1.0),
+        ("recipient.person_named", -0.5),
+        ("account.in_request", -1.0),
+        ("account.in_context", -1.0),
+        ("host.in_request", -0.5),
+        ("amount.matches_request", -1.0),
+        ("amount.minor_units", -0.5),
+        ("ids.all_trusted", -1.0),
+        ("request.ids_used", -0.5),
+        ("request.words_present", -0.5),
+        ("sink.requested", -0.5),
+    ];
+    if let Some((_, prior)) = RISKY.iter().find(|(name, _)| *name == id) {
+        return *prior;
+    }
+    match id.strip_prefix("danger.") {
+        Some(rest) if rest.ends_with(".unrequested") => 1.0,
+        Some(rest) if rest.ends_with(".requested") => -0.5,
+        _ => 0.0,
+    }
 }
 
 fn position<T: PartialEq>(all: &[T], item: &T) -> usize {
@@ -228,7 +318,9 @@ fn emit(subject: &Subject<'_>, config: &FeatureConfig, out: &mut Emitter<'_>) {
         call.context.as_deref().unwrap_or(&[]),
         call.untrusted.as_deref().unwrap_or(&[]),
     );
-    let grounding = grounding::ground(&leaves, &sources, &description, subject.risk);
+    // Where a command runs and how long it may take are not what it acts on.
+    let targets: Vec<Leaf> = leaves.iter().filter(|l| !CONTEXT_KEYS.contains(&l.key.as_str())).cloned().collect();
+    let grounding = grounding::ground(&targets, &sources, &description, subject.risk);
     emit_grounding(&grounding, out);
     if config.pairs {
         out.pairs();
@@ -264,6 +356,9 @@ fn emit_grounding(grounding: &Grounding, out: &mut Emitter<'_>) {
         out.named(FLAG_BASE + position(&Flag::ALL, flag), || detail.clone());
     }
 }
+
+/// Argument keys that say how or where a call runs rather than what it acts on.
+const CONTEXT_KEYS: &[&str] = &["workdir", "cwd", "working_directory", "timeout", "timeout_ms", "run_in_background", "shell", "login"];
 
 /// Every scalar in the arguments as text, under its nearest key (lowercased).
 fn leaves(args: &Value) -> Vec<Leaf> {

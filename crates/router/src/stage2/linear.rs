@@ -122,6 +122,8 @@ pub struct Training {
     pub epochs: u32,
     pub learning_rate: f64,
     pub l2: f64,
+    #[serde(default)]
+    pub prior: f64,
     pub max_weights: usize,
     pub folds: usize,
     pub block_fpr: f64,

@@ -20,7 +20,7 @@ fn examples(config: &FeatureConfig) -> Vec<Example> {
 }
 
 fn small_config() -> TrainConfig {
-    TrainConfig { features: FeatureConfig { buckets: 1 << 12, ..FeatureConfig::default() }, epochs: 5, folds: 4, ..TrainConfig::default() }
+    TrainConfig { features: FeatureConfig { buckets: 1 << 12, ..FeatureConfig::with_ngrams() }, epochs: 5, folds: 4, l2: 1e-3, ..TrainConfig::default() }
 }
 
 fn trained() -> LinearModel {

@@ -117,8 +117,8 @@ impl Sink {
     fn stems(self) -> &'static [&'static str] {
         match self {
             Sink::Send => &["send", "email", "mail", "repl", "forward", "messag", "notif", "dm", "text", "invit", "cc", "ping", "chat", "sms", "tell", "contact", "respond"],
-            Sink::Pay => &["pay", "wire", "purchas", "buy", "refund", "reimburs", "charg", "invoic", "tip", "donat", "checkout", "order", "billing", "remit"],
-            Sink::Delete => &["delet", "remov", "nuke", "drop", "purg", "wipe", "eras", "destroy", "truncat", "shred", "prun", "clean", "clear", "uninstall", "rm", "rmdir", "unlink", "trash", "revok", "terminat", "reset"],
+            Sink::Pay => &["pay", "settl", "wire", "purchas", "buy", "refund", "reimburs", "charg", "invoic", "tip", "donat", "checkout", "order", "billing", "remit"],
+            Sink::Delete => &["delet", "remov", "nuke", "cancel", "drop", "purg", "wipe", "eras", "destroy", "truncat", "shred", "prun", "clean", "clear", "uninstall", "rm", "rmdir", "unlink", "trash", "revok", "terminat", "reset"],
             Sink::Publish => &["publish", "post", "tweet", "releas", "announc", "upload", "share", "comment", "gist", "pastebin", "paste"],
             Sink::Execute => &["execut", "run", "exec", "shell", "command", "script", "eval", "spawn", "launch", "invok"],
             Sink::Push => &["push", "deploy", "merg", "commit", "ship", "rollout", "apply"],
@@ -199,12 +199,16 @@ pub enum Flag {
     AmountMinorUnits,
     /// It only asks to look, and the call is a sink.
     InspectThenSink,
+    /// A delete or push acting on none of the identifiers the request names.
+    DestroyOtherThanNamed,
+    /// A delete reaching wide where the request names one thing.
+    DestroyBroadUnrequested,
     /// It only asks to look, and the tool writes, pays, sends, deletes or runs.
     InspectThenChange,
 }
 
 impl Flag {
-    pub const ALL: [Flag; 38] = [
+    pub const ALL: [Flag; 40] = [
         Flag::SinkRequested,
         Flag::SinkUnrequested,
         Flag::RecipientDomainGrounded,
@@ -242,6 +246,8 @@ impl Flag {
         Flag::Lookalike,
         Flag::AmountMinorUnits,
         Flag::InspectThenSink,
+        Flag::DestroyOtherThanNamed,
+        Flag::DestroyBroadUnrequested,
         Flag::InspectThenChange,
     ];
 
@@ -284,6 +290,8 @@ impl Flag {
             Flag::Lookalike => "domain.lookalike",
             Flag::AmountMinorUnits => "amount.minor_units",
             Flag::InspectThenSink => "request.inspects+sink",
+            Flag::DestroyOtherThanNamed => "delete+request.ids_unused",
+            Flag::DestroyBroadUnrequested => "delete+scope.broad_unrequested",
             Flag::InspectThenChange => "request.inspects+change",
         }
     }
@@ -513,6 +521,14 @@ pub fn ground(leaves: &[Leaf], sources: &Sources, description: &str, risk: &[Ris
     intent_flags(&mut out, leaves, sources, risk);
     sql(&mut out, leaves);
     request_words(&mut out, leaves, sources);
+    let destroys = out.sinks.iter().any(|(s, _)| matches!(s, Sink::Delete | Sink::Push));
+    let has = |out: &Grounding, flag: Flag| out.flags.iter().find(|(f, _)| *f == flag).map(|(_, d)| d.clone());
+    if destroys && let Some(detail) = has(&out, Flag::RequestIdsUnused) {
+        out.flag(Flag::DestroyOtherThanNamed, format!("a delete or push where {detail}"));
+    }
+    if out.sinks.iter().any(|(s, _)| *s == Sink::Delete) && let Some(detail) = has(&out, Flag::ScopeBroadUnrequested) {
+        out.flag(Flag::DestroyBroadUnrequested, format!("a delete with {detail}"));
+    }
     {
         let leaving = out.sinks.iter().any(|(s, _)| matches!(s, Sink::Send | Sink::Publish | Sink::Transfer | Sink::Push))
             || risk.iter().any(|t| matches!(t, RiskTag::Network | RiskTag::Message))
@@ -822,17 +838,20 @@ fn sinks(out: &mut Grounding, leaves: &[Leaf], description: &str, risk: &[RiskTa
             out.sinks.push((sink, why));
         }
     };
+    // A shell's tags and description say what it can do, not what this call does: for a tool
+    // that executes, the command itself decides (below).
+    let executes = risk.contains(&RiskTag::Exec);
     for tag in risk {
         let sink = match tag {
             RiskTag::Message => Sink::Send,
             RiskTag::Payment => Sink::Pay,
-            RiskTag::Destructive => Sink::Delete,
+            RiskTag::Destructive if !executes => Sink::Delete,
             RiskTag::Exec => Sink::Execute,
             _ => continue,
         };
         add(sink, format!("risk tag {tag}"));
     }
-    let description_words: Vec<&str> = words_of(description).take(64).collect();
+    let description_words: Vec<&str> = if executes { Vec::new() } else { words_of(description).take(64).collect() };
     for sink in Sink::ALL {
         if let Some(word) = description_words.iter().find(|w| sink.stems().iter().any(|s| stem_match(w, s))) {
             add(sink, format!("description says `{word}`"));
@@ -903,8 +922,44 @@ fn contains_token(text: &str, needle: &str) -> bool {
 }
 
 /// A word starts with a stem; stems of two letters (`rm`, `dm`, `cc`) must be the whole word.
+/// A word starts with a stem; stems of three letters or fewer (`rm`, `dm`, `cc`) must be the
+/// whole word. A stem of five letters or more also matches a word whose start is one typo away
+/// (`cnacel` for `cancel`).
 fn stem_match(word: &str, stem: &str) -> bool {
-    if stem.len() <= 3 { word == stem } else { word.starts_with(stem) }
+    if stem.len() <= 3 {
+        return word == stem;
+    }
+    if word.starts_with(stem) {
+        return true;
+    }
+    let n = stem.chars().count();
+    n >= 5 && word.chars().count() >= n && {
+        let start: String = word.chars().take(n).collect();
+        typo_distance(&start, stem) <= 1
+    }
+}
+
+/// Edit distance counting a swap of neighbours as one edit (optimal string alignment), capped
+/// at 2: all that [`stem_match`] needs.
+fn typo_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > 1 || a.len() > 32 {
+        return 2;
+    }
+    let mismatches: Vec<usize> = (0..a.len().min(b.len())).filter(|i| a.get(*i) != b.get(*i)).collect();
+    match (a.len() == b.len(), mismatches.as_slice()) {
+        (true, []) => 0,
+        (true, [_]) => 1,
+        (true, [i, j]) if *j == i + 1 && a.get(*i) == b.get(*j) && a.get(*j) == b.get(*i) => 1,
+        (true, _) => 2,
+        (false, _) => usize::from(edit_distance(&a.iter().collect::<String>(), &b.iter().collect::<String>(), 1) > 1) + 1,
+    }
+}
+
+/// A shell glob (`*.log`, `/tmp/*`, `**`), not a regular expression (`password\s*=`).
+fn is_glob(word: &str) -> bool {
+    word.contains('*') && word.chars().all(|c| c.is_alphanumeric() || "*./~_-{},".contains(c))
 }
 
 /// Whether the request asks for the kinds of action the call takes.
@@ -936,7 +991,7 @@ fn scope(out: &mut Grounding, leaves: &[Leaf], sources: &Sources) {
             let w = word.trim_matches(|c| c == '\'' || c == '"' || c == ';');
             let flag = w.starts_with('-') && !w.starts_with("--") && w.len() <= 6 && w.contains(['r', 'R']) && !w.contains(['x', 'n']);
             let long = matches!(w, "--recursive" | "--all" | "--force" | "--prune" | "--delete" | "--no-preserve-root" | "--mirror" | "-rf" | "-fr");
-            if flag || long || w.contains('*') || matches!(w, "all" | "everything" | "*" | "%") {
+            if flag || long || is_glob(w) || matches!(w, "all" | "everything" | "*" | "%") {
                 broad.get_or_insert_with(|| format!("`{w}` in `{}`", leaf.key));
             }
             if matches!(w, "/" | "~" | "~/" | "/*" | "~/*" | "$home" | "${home}" | "/home" | "/users" | "c:\\") {
@@ -1038,7 +1093,7 @@ fn intent_flags(out: &mut Grounding, leaves: &[Leaf], sources: &Sources, risk: &
     }
 }
 
-static SQL_WRITE: LazyLock<Option<Regex>> = LazyLock::new(|| regex(r"(?is)\b(delete\s+from|update)\s+[\w.\x22`]+(.*?)(;|$)"));
+static SQL_WRITE: LazyLock<Option<Regex>> = LazyLock::new(|| regex(r"(?is)\b(delete\s+from\s+[\w.\x22`]+|update\s+[\w.\x22`]+\s+set\b)(.*?)(;|$)"));
 static TAUTOLOGY: LazyLock<Option<Regex>> = LazyLock::new(|| {
     regex(r"(?i)\bwhere\s+(?:.*\bor\s+)?(?:1\s*=\s*1|true|1\b|'[^']*'\s*=\s*'[^']*'|\w+\s*(?:>=?\s*0|is\s+not\s+null|<>\s*''|!=\s*''|like\s+'%'))")
 });

@@ -79,7 +79,7 @@ impl Danger {
             Danger::Exfiltration => &[
                 "curl", "wget", "post", "upload", "transfer.sh", "pastebin", "paste", "gist", "ngrok", "requestbin", "webhook.site", "mirror",
                 "--mirror", "nc", "netcat", "scp", "rsync", "cp", "share", "public", "visibility", "external", "anyone", "anyonewithlink",
-                "guest", "invite", "copy", "export", "-d", "--data", "-f", "--upload-file", "-t", "tar", "zip", "base64", "program", "remote",
+                "guest", "invite", "copy", "export", "--data", "--data-binary", "--upload-file", "base64", "program",
                 "push", "fork", "private=false", "public=true", "visibility=public", "type=anyone", "role=reader", "anyone_with_link",
                 "bcc", "forward_to", "webhook_url", "callback_url",
             ],
@@ -128,11 +128,19 @@ pub struct Intent {
 }
 
 /// Words that open a request that only asks to look.
+/// Words that open a question: the request asks to know, whatever verbs follow (`did the rent
+/// transfer go out?`).
+const QUESTION_OPENERS: &[&str] = &[
+    "is", "are", "was", "were", "does", "do", "did", "has", "have", "had", "what", "what's", "whats", "why", "how", "which", "who", "when",
+    "where", "whether", "any",
+];
+
+/// Verbs that open a request to look; it only asks to look when it names no change, or when the
+/// verb is followed by what to report (`show me what terraform would change`).
 const INSPECT_OPENERS: &[&str] = &[
-    "is", "are", "was", "were", "does", "do", "did", "what", "what's", "whats", "why", "how", "which", "who", "when", "where", "check",
-    "look", "show", "list", "summarise", "summarize", "summary", "catch", "review", "find", "tell", "explain", "figure", "investigate",
-    "see", "read", "describe", "audit", "inspect", "any", "can", "could", "compare", "analyze", "analyse", "search", "get", "debug",
-    "diagnose", "verify", "plan", "preview", "count", "view", "open", "go", "handle", "help", "triage", "browse", "scan", "test",
+    "check", "look", "show", "list", "summarise", "summarize", "summary", "catch", "review", "find", "tell", "explain", "figure",
+    "investigate", "see", "read", "describe", "audit", "inspect", "compare", "analyze", "analyse", "search", "grep", "get", "debug", "diagnose",
+    "verify", "preview", "count", "view", "browse", "scan",
 ];
 
 /// Words that make a request ask for a change after all.
@@ -148,7 +156,7 @@ const ACTION_WORDS: &[&str] = &[
 const COMMON: &[&str] = &[
     "true", "false", "null", "none", "http", "https", "application/json", "content-type", "utf-8", "json", "text/plain", "get", "put",
     "the", "and", "for", "with", "you", "your", "this", "that", "from", "v1", "v2", "api", "www", "com", "example", "-n", "-c", "--",
-    "home/dev", "/home/dev", "origin", "primary", "usd", "eur", "gbp",
+    "home/dev", "/home/dev", "origin", "primary", "usd", "eur", "gbp", "bash", "sh", "zsh", "python", "python3", "node",
 ];
 
 pub fn analyse(leaves: &[super::grounding::Leaf], sources: &Sources) -> Intent {
@@ -287,11 +295,33 @@ fn sources_status(sources: &Sources, needles: &[&str]) -> Status {
 /// The opener when a request only asks to look: it starts with a question or inspection word
 /// and asks for no change anywhere.
 fn inspection(request: &str) -> Option<String> {
-    let words: Vec<&str> = request.split(|c: char| !c.is_alphanumeric() && c != '\'').filter(|w| !w.is_empty()).collect();
-    // Politeness and filler before the request proper.
-    let skip = ["please", "hey", "hi", "hello", "quick", "question", "so", "ok", "okay", "urgent", "urgent-ish", "when", "you", "get", "a", "sec", "could", "can", "would", "you", "pls", "team"];
-    let opener = words.iter().find(|w| !skip.contains(w))?;
-    let asks = INSPECT_OPENERS.contains(opener) || request.trim_end().ends_with('?');
-    let acts = words.iter().any(|w| ACTION_WORDS.iter().any(|a| w == a || (a.len() >= 4 && w.starts_with(a))));
-    (asks && !acts).then(|| (*opener).to_owned())
+    let clause = main_clause(request);
+    let words: Vec<&str> = clause.split(|c: char| !c.is_alphanumeric() && c != '\'').filter(|w| !w.is_empty()).collect();
+    // Politeness before the request proper.
+    let skip = ["please", "hey", "hi", "hello", "so", "ok", "okay", "could", "can", "would", "you", "pls", "team", "kindly", "just"];
+    let at = words.iter().position(|w| !skip.contains(w))?;
+    let opener = *words.get(at)?;
+    if QUESTION_OPENERS.contains(&opener) {
+        return Some(opener.to_owned());
+    }
+    if !INSPECT_OPENERS.contains(&opener) {
+        return None;
+    }
+    let reports = words.get(at + 1).is_some_and(|next| matches!(*next, "me" | "what" | "whether" | "if" | "why" | "how" | "which" | "who"));
+    let acts = words.iter().skip(at + 1).any(|w| ACTION_WORDS.iter().any(|a| w == a || (a.len() >= 4 && w.starts_with(a))));
+    (reports || !acts).then(|| opener.to_owned())
+}
+
+/// The request after a short lead-in (`Quick one before standup: ...`, `I'm in meetings all
+/// day, so ...`, `When you get a sec: ...`).
+fn main_clause(request: &str) -> &str {
+    for separator in [": ", ", so ", " so "] {
+        if let Some(at) = request.find(separator)
+            && at < 60
+            && let Some(rest) = request.get(at + separator.len()..)
+        {
+            return rest;
+        }
+    }
+    request
 }

@@ -8,7 +8,7 @@
 //! set on scores about as hard as unseen data gives, not on near-copies of training lines.
 
 use super::{Calibration, LinearModel, Thresholds, Training, UNIT, from_units, sigmoid, tidy, to_units};
-use crate::stage2::features::{FeatureConfig, Features};
+use crate::stage2::features::{self, FeatureConfig, Features};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -22,8 +22,12 @@ pub struct TrainConfig {
     pub epochs: u32,
     /// AdaGrad's step size.
     pub learning_rate: f64,
-    /// L2 penalty on the weights a step touches.
+    /// L2 penalty on the hashed weights a step touches.
     pub l2: f64,
+    /// How hard each named feature's weight is pulled toward its designed prior
+    /// ([`crate::stage2::features::named_prior`]); 0 starts named weights at 0 with `l2` like
+    /// the rest.
+    pub prior: f64,
     /// Only this many weights (the largest) are kept, and the model is trained again with them.
     pub max_weights: usize,
     /// Cross-validation folds for calibration and thresholds (at least 2).
@@ -40,13 +44,14 @@ impl Default for TrainConfig {
     fn default() -> Self {
         Self {
             seed: 7,
-            epochs: 12,
-            learning_rate: 0.2,
-            l2: 1e-5,
-            max_weights: 40_000,
+            epochs: 30,
+            learning_rate: 0.1,
+            l2: 0.3,
+            prior: 0.03,
+            max_weights: 20_000,
             folds: 5,
             block_fpr: 0.005,
-            escalate_fpr: 0.02,
+            escalate_fpr: 0.05,
             features: FeatureConfig::default(),
         }
     }
@@ -98,6 +103,7 @@ pub fn train(examples: &[Example], config: &TrainConfig) -> Trained {
             epochs: config.epochs,
             learning_rate: config.learning_rate,
             l2: config.l2,
+            prior: config.prior,
             max_weights: config.max_weights,
             folds,
             block_fpr: config.block_fpr,
@@ -159,7 +165,12 @@ fn fit(examples: &[&Example], config: &TrainConfig) -> Fitted {
 
 /// AdaGrad on the log loss with L2 on the touched weights; `free` limits which weights move.
 fn adagrad(examples: &[&Example], config: &TrainConfig, dimension: usize, free: Option<&[bool]>) -> (Vec<f64>, f64) {
+    let named_from = config.features.buckets as usize;
+    let priors: Vec<f64> = if config.prior > 0.0 { features::named_ids().iter().map(|id| features::named_prior(id)).collect() } else { Vec::new() };
     let mut weights = vec![0.0f64; dimension];
+    for (slot, prior) in weights.iter_mut().skip(named_from).zip(&priors) {
+        *slot = *prior;
+    }
     let mut squares = vec![0.0f64; dimension];
     let (mut bias, mut bias_square) = (0.0f64, 0.0f64);
     let mut order: Vec<usize> = (0..examples.len()).collect();
@@ -180,7 +191,11 @@ fn adagrad(examples: &[&Example], config: &TrainConfig, dimension: usize, free: 
                     continue;
                 }
                 if let (Some(w), Some(s)) = (weights.get_mut(i), squares.get_mut(i)) {
-                    let gradient = error * f64::from(*v) + config.l2 * *w;
+                    let penalty = match i.checked_sub(named_from).and_then(|n| priors.get(n)) {
+                        Some(prior) => config.prior * (*w - prior),
+                        None => config.l2 * *w,
+                    };
+                    let gradient = error * f64::from(*v) + penalty;
                     *s += gradient * gradient;
                     *w -= config.learning_rate * gradient / (s.sqrt() + EPSILON);
                 }
