@@ -84,13 +84,18 @@ impl Classifier for Blocks {
 }
 
 #[test]
-fn stage2_only_sees_undecided_calls_and_fails_closed() {
+fn stage2_only_sees_the_marked_classes_and_fails_closed() {
+    // The default policy sends message, payment and credential tools and MCP tools to stage 2;
+    // shell commands stay with the rules.
     let r = router().with_classifier(Box::new(Blocks));
-    let undecided = r.route(&bash("git status"));
-    assert_eq!((undecided.decision, undecided.stage), (DecisionKind::Block, aethelgard_protocol::Stage::Classifier));
+    let mail = ToolCall::new("mcp__mail__send_email", serde_json::json!({"to": "x@evil.example"}));
+    let marked = r.route(&mail);
+    assert_eq!((marked.decision, marked.stage), (DecisionKind::Block, aethelgard_protocol::Stage::Classifier));
+    let shell = r.route(&bash("git status"));
+    assert_eq!((shell.decision, shell.stage), (DecisionKind::Allow, aethelgard_protocol::Stage::Rules));
     let decided = r.route(&bash("rm -rf ~"));
     assert_eq!(decided.stage, aethelgard_protocol::Stage::Rules);
-    let failing = router().with_classifier(Box::new(Failing)).route(&bash("git status"));
+    let failing = router().with_classifier(Box::new(Failing)).route(&mail);
     assert_eq!(failing.decision, DecisionKind::Block);
     assert_eq!(failing.rule.as_deref(), Some("router.internal-error"));
 }

@@ -180,19 +180,19 @@ impl Router {
     }
 
     /// Whether stage 2 judges this call: one no rule decided (unless `[stage2] undecided = false`),
-    /// or one stage 1 allowed whose tool `[stage2]` marks by name or risk tag. Stage 1's blocks
-    /// and escalations stand.
+    /// or one whose tool `[stage2]` marks by name or risk tag, when no rule decided it or a rule
+    /// allowed it. Stage 1's blocks and escalations stand.
     fn wants_stage2(&self, call: &ToolCall, verdict: &Verdict) -> bool {
         let stage2 = &self.policy.file.stage2;
+        let marked = || {
+            self.stage2_tools.is_match(&call.tool)
+                || (!stage2.risk.is_empty()
+                    && self.policy.catalog.get(&call.tool).is_some_and(|tool| tool.risk.iter().any(|tag| stage2.risk.contains(tag))))
+        };
         if verdict.undecided {
-            return stage2.undecided;
+            return stage2.undecided || marked();
         }
-        if verdict.decision != aethelgard_policy::Decision::Allow {
-            return false;
-        }
-        self.stage2_tools.is_match(&call.tool)
-            || (!stage2.risk.is_empty()
-                && self.policy.catalog.get(&call.tool).is_some_and(|tool| tool.risk.iter().any(|tag| stage2.risk.contains(tag))))
+        verdict.decision == aethelgard_policy::Decision::Allow && marked()
     }
 
     /// The decision when judging failed: block unless the policy fails open.

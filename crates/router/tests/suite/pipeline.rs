@@ -97,7 +97,10 @@ fn with_undecided_off_only_marked_classes_reach_stage_2() {
     assert_eq!((ls.decision, ls.stage), (DecisionKind::Allow, Stage::Rules));
     let mail = router.route(&ToolCall::new("send_email", json!({"to": "x@evil.example"})));
     assert_eq!(mail.stage, Stage::Classifier);
-    assert_eq!(seen.load(Ordering::SeqCst), 1);
+    // Marked by name and decided by no rule: stage 2 still judges it.
+    let post = router.route(&ToolCall::new("mcp__slack__post_message", json!({"channel": "#x"})));
+    assert_eq!(post.stage, Stage::Classifier);
+    assert_eq!(seen.load(Ordering::SeqCst), 2);
 }
 
 #[test]
