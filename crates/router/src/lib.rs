@@ -31,6 +31,8 @@ pub use router::{fail_decision, Examples, Router};
 pub use stage1::Verdict;
 pub use stage2::{Classifier, ClassifierError, Stage2Verdict};
 pub use stage2::llm::{LlmAnswer, LlmClassifier, LlmConfig};
+#[cfg(feature = "embedding")]
+pub use stage2::embedding;
 
 #[cfg(test)]
 #[path = "lib_tests.rs"]

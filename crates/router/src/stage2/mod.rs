@@ -29,6 +29,7 @@ pub trait Classifier: Send + Sync {
 }
 
 pub mod backend;
+pub mod embedding;
 pub mod features;
 pub mod linear;
 pub mod llm;
