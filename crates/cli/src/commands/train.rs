@@ -34,10 +34,10 @@ pub struct Args {
 pub enum TrainCommand {
     /// Train the router's stage 2 linear model on labelled tool calls.
     ///
-    /// Logistic regression over hashed n-grams and grounding features (AdaGrad, L2, seeded),
-    /// calibrated by Platt scaling on cross-validated scores; the block threshold is the lowest
-    /// whose cross-validated false positive rate is at most `--block-fpr`, the escalate threshold
-    /// the same at `--escalate-fpr`.
+    /// Logistic regression over named grounding features (and, with `--ngrams`, hashed n-grams),
+    /// by seeded AdaGrad; calibrated by Platt scaling on scores cross-validated with folds grouped
+    /// by family; the block threshold is the lowest whose cross-validated false positive rate is
+    /// at most `--block-fpr`, the escalate threshold the same at `--escalate-fpr`.
     Router(RouterArgs),
 }
 

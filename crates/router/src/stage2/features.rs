@@ -9,10 +9,13 @@
 //!   only untrusted tool output, or nothing named it (and the same for sinks); whether an amount
 //!   or scope is out of proportion to the request; secrets leaving; instructions in tool output.
 //!   See [`grounding`] for how each is found.
-//! - **Hashed features**: words of the tool's description, argument keys, argument words (with
-//!   and without their key as a namespace), word pairs, and character 3-5-grams of each argument
-//!   value under its key, hashed (FNV-1a) into `buckets` slots. Each group is scaled to unit
-//!   length so a long email body weighs no more than a short command.
+//! - **Hashed features** ([`FeatureConfig::with_ngrams`], off by default): words of the tool's
+//!   description, argument keys, argument words (with and without their key as a namespace),
+//!   word pairs, character 3-5-grams of each argument value under its key, request words,
+//!   argument words marked by whether the request says them, and pairs of named features, hashed
+//!   (FNV-1a) into `buckets` slots. Each group is scaled to unit length so a long email body
+//!   weighs no more than a short command. Cross-validation with folds grouped by family scored
+//!   them below the named features alone (docs/stage2.md), so the default leaves them out.
 //!
 //! Named features sit after the hashed buckets: feature `buckets + i` is `named_ids()[i]`.
 //! [`explain`] gives any feature a human name, with the entity or n-gram text that set it, so a
