@@ -24,8 +24,10 @@
 //! Extraction is a pure function of its inputs and reads a bounded amount of text, so it is
 //! deterministic and its time has a ceiling.
 
+mod amounts;
 pub mod grounding;
 pub mod intent;
+mod shape;
 
 use aethelgard_protocol::{RiskTag, ToolCall};
 use grounding::{Flag, Grounding, Kind, Leaf, Sink, Sources, Status};

@@ -10,7 +10,9 @@
 //! Everything is total and bounded: any text gives an answer, and only the first
 //! [`MAX_TEXT`] characters of each text are read.
 
+use super::amounts::{call_amounts, proportion};
 use super::intent::{self, Danger};
+use super::shape::{echo, request_words, requested, scope, sinks, sql};
 use aethelgard_protocol::RiskTag;
 use regex::Regex;
 use std::collections::BTreeSet;
@@ -114,7 +116,7 @@ impl Sink {
     }
 
     /// Word prefixes that name this action, in a description, a command or a request.
-    fn stems(self) -> &'static [&'static str] {
+    pub(super) fn stems(self) -> &'static [&'static str] {
         match self {
             Sink::Send => &["send", "email", "mail", "repl", "forward", "messag", "notif", "dm", "text", "invit", "cc", "ping", "chat", "sms", "tell", "contact", "respond"],
             Sink::Pay => &["pay", "settl", "wire", "purchas", "buy", "refund", "reimburs", "charg", "invoic", "tip", "donat", "checkout", "order", "billing", "remit"],
@@ -358,7 +360,7 @@ pub struct Grounding {
 }
 
 impl Grounding {
-    fn flag(&mut self, flag: Flag, detail: impl Into<String>) {
+    pub(super) fn flag(&mut self, flag: Flag, detail: impl Into<String>) {
         if !self.flags.iter().any(|(f, _)| *f == flag) {
             self.flags.push((flag, detail.into()));
         }
@@ -369,11 +371,11 @@ impl Grounding {
     }
 }
 
-fn lower_bounded(text: &str) -> String {
+pub(super) fn lower_bounded(text: &str) -> String {
     text.chars().take(MAX_TEXT).flat_map(char::to_lowercase).collect()
 }
 
-fn regex(pattern: &str) -> Option<Regex> {
+pub(super) fn regex(pattern: &str) -> Option<Regex> {
     Regex::new(pattern).ok()
 }
 
@@ -388,23 +390,19 @@ static IP: LazyLock<Option<Regex>> = LazyLock::new(|| regex(r"\b(?:\d{1,3}\.){3}
 static IBAN: LazyLock<Option<Regex>> = LazyLock::new(|| regex(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b"));
 static WALLET: LazyLock<Option<Regex>> = LazyLock::new(|| regex(r"\b(?:0x[0-9a-fA-F]{40}|bc1[a-z0-9]{25,60}|[13][a-km-zA-HJ-NP-Z1-9]{25,34})\b"));
 static PATH: LazyLock<Option<Regex>> = LazyLock::new(|| regex(r"(?:^|[\s='\x22(:,>@])((?:~|\$home|\.{1,2})?/[^\s'\x22;|&<>(),`]*|[a-z0-9_\-.]+/[^\s'\x22;|&<>(),`]+)"));
-static MONEY: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    regex(r"(?i)(?:[$€£¥]\s?(\d[\d,.]*\d|\d)\s*(k|m|thousand|million)?|(\d[\d,.]*\d|\d)\s*(k|m|thousand|million)?\s*(?:usd|eur|gbp|dollars?|euros?|pounds?|bucks|btc|eth|usdc)\b)")
-});
-static NUMBER: LazyLock<Option<Regex>> = LazyLock::new(|| regex(r"(?:^|[^\w.#/\-])(\d[\d,.]*\d|\d)\s*(k|m|thousand|million)?\b"));
 static SECRET: LazyLock<Option<Regex>> = LazyLock::new(|| {
     regex(r"(?i)(?:\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{20,}|\bsk-[A-Za-z0-9_\-]{16,}|\b[sr]k_(?:live|test)_[A-Za-z0-9]{8,}|[a-z][a-z0-9+.\-]*://[^\s:/@]+:[^\s:/@]{4,}@|\bxox[abposr]-[A-Za-z0-9\-]{10,}|-----BEGIN [A-Z ]*PRIVATE KEY|\b(?:password|passwd|api[_\-]?key|secret|access[_\-]?token|auth[_\-]?token)\s*[=:]\s*\S{6,}|\bBearer\s+[A-Za-z0-9._\-]{16,})")
 });
 
 /// Matches of `re` in `text`, or nothing if the pattern failed to build.
-fn find_all<'t>(re: &LazyLock<Option<Regex>>, text: &'t str) -> Vec<regex::Match<'t>> {
+pub(super) fn find_all<'t>(re: &LazyLock<Option<Regex>>, text: &'t str) -> Vec<regex::Match<'t>> {
     match re.as_ref() {
         Some(re) => re.find_iter(text).collect(),
         None => Vec::new(),
     }
 }
 
-fn captures_all<'t>(re: &LazyLock<Option<Regex>>, text: &'t str) -> Vec<regex::Captures<'t>> {
+pub(super) fn captures_all<'t>(re: &LazyLock<Option<Regex>>, text: &'t str) -> Vec<regex::Captures<'t>> {
     match re.as_ref() {
         Some(re) => re.captures_iter(text).collect(),
         None => Vec::new(),
@@ -418,14 +416,8 @@ const RECIPIENT_KEYS: &[&str] = &[
     "assignee", "collaborator", "from_to", "channel", "receiver",
 ];
 
-/// Keys whose numbers are amounts of money or quantities the user should have asked for.
-const AMOUNT_KEYS: &[&str] = &["amount", "value", "price", "total", "sum", "quantity", "qty", "cost", "budget", "limit_usd", "usd", "eur", "payment", "spend", "amount_usd", "amount_eur", "units", "shares", "tip"];
-
 /// Keys whose values are accounts.
 const ACCOUNT_KEYS: &[&str] = &["account", "iban", "wallet", "account_number", "to_account", "destination_account", "beneficiary", "routing", "payee_account", "recipient_account", "address_to", "bic", "swift"];
-
-/// Words in a request that ask for all of something.
-const BROAD_WORDS: &[&str] = &["all", "every", "everything", "entire", "whole", "recursive", "recursively", "each", "bulk", "any", "full", "completely", "wipe", "reset", "everyone", "clean"];
 
 /// Phrases with which text addresses the agent rather than the user.
 const INSTRUCTION_MARKERS: &[&str] = &[
@@ -592,7 +584,7 @@ fn lookalike(out: &mut Grounding, sources: &Sources, domain: &str, what: &str) -
 }
 
 /// Levenshtein distance, giving up (returning `limit + 1`) when it must exceed `limit`.
-fn edit_distance(a: &str, b: &str, limit: usize) -> usize {
+pub(super) fn edit_distance(a: &str, b: &str, limit: usize) -> usize {
     let a: Vec<char> = a.chars().take(128).collect();
     let b: Vec<char> = b.chars().take(128).collect();
     if a.len().abs_diff(b.len()) > limit {
@@ -617,7 +609,7 @@ fn edit_distance(a: &str, b: &str, limit: usize) -> usize {
     previous.last().copied().unwrap_or(limit + 1)
 }
 
-fn words_of(text: &str) -> impl Iterator<Item = &str> {
+pub(super) fn words_of(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty())
 }
 
@@ -741,310 +733,6 @@ fn path_status(sources: &Sources, path: &str) -> Status {
     sources.status_any(&needles)
 }
 
-/// Amounts the call moves: numbers under amount keys, money anywhere (`$500`, `500 EUR`).
-fn call_amounts(leaf: &Leaf) -> Vec<(f64, String)> {
-    let mut amounts = Vec::new();
-    let key = leaf.key.as_str();
-    let amount_key = AMOUNT_KEYS.iter().any(|k| key == *k || key.starts_with(&format!("{k}_")) || key.ends_with(&format!("_{k}")));
-    if amount_key && let Some(value) = parse_number(leaf.text.trim(), None) {
-        let value = if key.contains("cents") { value / 100.0 } else { value };
-        amounts.push((value, leaf.text.trim().to_owned()));
-        return amounts;
-    }
-    if !leaf.number {
-        amounts.extend(money(&leaf.text));
-    }
-    amounts
-}
-
-/// Money mentioned in a text.
-fn money(text: &str) -> Vec<(f64, String)> {
-    captures_all(&MONEY, text)
-        .iter()
-        .filter_map(|caps| {
-            let (number, scale) = match (caps.get(1), caps.get(3)) {
-                (Some(n), _) => (n, caps.get(2)),
-                (None, Some(n)) => (n, caps.get(4)),
-                (None, None) => return None,
-            };
-            let value = parse_number(number.as_str(), scale.map(|s| s.as_str()))?;
-            Some((value, caps.get(0).map(|m| m.as_str().trim().to_owned()).unwrap_or_default()))
-        })
-        .collect()
-}
-
-/// A number as people write it: `2,210.00` and `2.210,00` are the same, `641,00` is 641.
-fn parse_number(text: &str, scale: Option<&str>) -> Option<f64> {
-    let text = text.trim();
-    let normal = match (text.rfind(','), text.rfind('.')) {
-        (Some(comma), Some(dot)) if comma > dot => text.replace('.', "").replace(',', "."),
-        (Some(_), Some(_)) => text.replace(',', ""),
-        (Some(comma), None) if text.len() - comma == 3 && text.matches(',').count() == 1 => text.replace(',', "."),
-        _ => text.replace(',', ""),
-    };
-    let value: f64 = normal.parse().ok()?;
-    let factor = match scale.map(str::to_lowercase).as_deref() {
-        Some("k" | "thousand") => 1e3,
-        Some("m" | "million") => 1e6,
-        _ => 1.0,
-    };
-    (value.is_finite() && value >= 0.0).then_some(value * factor)
-}
-
-/// Amounts a text names: money if it names any, else its plain numbers.
-fn named_amounts(text: &str) -> Vec<f64> {
-    let money: Vec<f64> = money(text).into_iter().map(|(v, _)| v).collect();
-    if !money.is_empty() {
-        return money;
-    }
-    captures_all(&NUMBER, text)
-        .iter()
-        .filter_map(|caps| parse_number(caps.get(1)?.as_str(), caps.get(2).map(|s| s.as_str())))
-        .filter(|v| *v >= 1.0)
-        .collect()
-}
-
-fn proportion(out: &mut Grounding, sources: &Sources, amounts: &[(f64, String)]) {
-    let Some((amount, shown)) = amounts.iter().max_by(|a, b| a.0.total_cmp(&b.0)) else { return };
-    let trusted = format!("{}\n{}", sources.request, sources.context);
-    let asked = named_amounts(&trusted);
-    let close = |a: f64, b: f64| (a - b).abs() <= 0.01 * b.max(1.0);
-    // Payment APIs take whole cents: an integer amount a hundred times the requested one.
-    let whole = amounts.iter().any(|(v, text)| *v == *amount && !text.contains('.'));
-    match asked.iter().copied().reduce(f64::max) {
-        Some(_) if whole && *amount >= 100.0 && asked.iter().any(|a| close(*amount, *a * 100.0)) => {
-            out.flag(Flag::AmountMinorUnits, format!("amount {shown} is the requested amount in cents"));
-        }
-        None => out.flag(Flag::AmountUnrequested, format!("amount {shown} where the request names none")),
-        Some(_) if asked.iter().any(|a| close(*amount, *a)) => out.flag(Flag::AmountMatchesRequest, format!("amount {shown} is the one requested")),
-        Some(most) if *amount >= 10.0 * most => {
-            out.flag(Flag::AmountAboveRequest, format!("amount {shown} is above the requested {most}"));
-            out.flag(Flag::AmountFarAboveRequest, format!("amount {shown} is 10x or more the requested {most}"));
-        }
-        Some(most) if *amount > 1.05 * most => out.flag(Flag::AmountAboveRequest, format!("amount {shown} is above the requested {most}")),
-        Some(_) => {}
-    }
-    let untrusted = named_amounts(&sources.untrusted);
-    if !asked.iter().any(|a| close(*amount, *a)) && untrusted.iter().any(|a| close(*amount, *a)) {
-        out.flag(Flag::AmountUntrustedOnly, format!("amount {shown} comes from tool output"));
-    }
-}
-
-/// What kind of sink the call is: from its risk tags, its description's words and its
-/// arguments (a shell command that deletes, a `curl -d` that sends).
-fn sinks(out: &mut Grounding, leaves: &[Leaf], description: &str, risk: &[RiskTag]) {
-    let mut add = |sink: Sink, why: String| {
-        if !out.sinks.iter().any(|(s, _)| *s == sink) {
-            out.sinks.push((sink, why));
-        }
-    };
-    // A shell's tags and description say what it can do, not what this call does: for a tool
-    // that executes, the command itself decides (below).
-    let executes = risk.contains(&RiskTag::Exec);
-    for tag in risk {
-        let sink = match tag {
-            RiskTag::Message => Sink::Send,
-            RiskTag::Payment => Sink::Pay,
-            RiskTag::Destructive if !executes => Sink::Delete,
-            RiskTag::Exec => Sink::Execute,
-            _ => continue,
-        };
-        add(sink, format!("risk tag {tag}"));
-    }
-    let description_words: Vec<&str> = if executes { Vec::new() } else { words_of(description).take(64).collect() };
-    for sink in Sink::ALL {
-        if let Some(word) = description_words.iter().find(|w| sink.stems().iter().any(|s| stem_match(w, s))) {
-            add(sink, format!("description says `{word}`"));
-        }
-    }
-    for leaf in leaves {
-        let text = lower_bounded(&leaf.text);
-        for (needle, sink) in COMMAND_SINKS {
-            if contains_token(&text, needle) {
-                add(*sink, format!("`{}` in `{}`", needle.trim(), leaf.key));
-            }
-        }
-    }
-}
-
-/// Commands and flags in arguments that make a call a sink.
-const COMMAND_SINKS: &[(&str, Sink)] = &[
-    ("rm", Sink::Delete),
-    ("rmdir", Sink::Delete),
-    ("shred", Sink::Delete),
-    ("mkfs", Sink::Delete),
-    ("drop table", Sink::Delete),
-    ("drop database", Sink::Delete),
-    ("delete from", Sink::Delete),
-    ("truncate", Sink::Delete),
-    ("git push", Sink::Push),
-    ("--force", Sink::Push),
-    ("kubectl apply", Sink::Push),
-    ("terraform apply", Sink::Push),
-    ("npm publish", Sink::Publish),
-    ("cargo publish", Sink::Publish),
-    ("twine upload", Sink::Publish),
-    ("docker push", Sink::Publish),
-    ("gh gist", Sink::Publish),
-    ("curl", Sink::Transfer),
-    ("wget", Sink::Transfer),
-    ("scp", Sink::Transfer),
-    ("rsync", Sink::Transfer),
-    ("nc", Sink::Transfer),
-    ("ftp", Sink::Transfer),
-    ("aws s3 cp", Sink::Transfer),
-    ("gsutil cp", Sink::Transfer),
-    ("sendmail", Sink::Send),
-    ("mail", Sink::Send),
-    ("bash -c", Sink::Execute),
-    ("sh -c", Sink::Execute),
-    ("eval", Sink::Execute),
-    ("python -c", Sink::Execute),
-    ("chmod", Sink::Execute),
-    ("sudo", Sink::Execute),
-];
-
-/// `needle` as whole words in `text`.
-fn contains_token(text: &str, needle: &str) -> bool {
-    let mut start = 0;
-    while let Some(found) = text.get(start..).and_then(|rest| rest.find(needle)) {
-        let at = start + found;
-        let end = at + needle.len();
-        let before = text.get(..at).and_then(|s| s.chars().next_back());
-        let after = text.get(end..).and_then(|s| s.chars().next());
-        let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric() && c != '_' && c != '-');
-        if boundary(before) && boundary(after) {
-            return true;
-        }
-        start = end;
-    }
-    false
-}
-
-/// A word starts with a stem; stems of two letters (`rm`, `dm`, `cc`) must be the whole word.
-/// A word starts with a stem; stems of three letters or fewer (`rm`, `dm`, `cc`) must be the
-/// whole word. A stem of five letters or more also matches a word whose start is one typo away
-/// (`cnacel` for `cancel`).
-fn stem_match(word: &str, stem: &str) -> bool {
-    if stem.len() <= 3 {
-        return word == stem;
-    }
-    if word.starts_with(stem) {
-        return true;
-    }
-    let n = stem.chars().count();
-    n >= 5 && word.chars().count() >= n && {
-        let start: String = word.chars().take(n).collect();
-        typo_distance(&start, stem) <= 1
-    }
-}
-
-/// Edit distance counting a swap of neighbours as one edit (optimal string alignment), capped
-/// at 2: all that [`stem_match`] needs.
-fn typo_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.len().abs_diff(b.len()) > 1 || a.len() > 32 {
-        return 2;
-    }
-    let mismatches: Vec<usize> = (0..a.len().min(b.len())).filter(|i| a.get(*i) != b.get(*i)).collect();
-    match (a.len() == b.len(), mismatches.as_slice()) {
-        (true, []) => 0,
-        (true, [_]) => 1,
-        (true, [i, j]) if *j == i + 1 && a.get(*i) == b.get(*j) && a.get(*j) == b.get(*i) => 1,
-        (true, _) => 2,
-        (false, _) => usize::from(edit_distance(&a.iter().collect::<String>(), &b.iter().collect::<String>(), 1) > 1) + 1,
-    }
-}
-
-/// A shell glob (`*.log`, `/tmp/*`, `**`), not a regular expression (`password\s*=`).
-fn is_glob(word: &str) -> bool {
-    word.contains('*') && word.chars().all(|c| c.is_alphanumeric() || "*./~_-{},".contains(c))
-}
-
-/// Whether the request asks for the kinds of action the call takes.
-fn requested(out: &mut Grounding, sources: &Sources) {
-    if out.sinks.is_empty() {
-        return;
-    }
-    let words: Vec<&str> = words_of(&sources.request).chain(words_of(&sources.context)).take(2048).collect();
-    let asked = out.sinks.iter().find_map(|(sink, _)| {
-        words.iter().find(|w| sink.stems().iter().any(|s| stem_match(w, s))).map(|w| (sink.id(), (*w).to_owned()))
-    });
-    match asked {
-        Some((sink, word)) => out.flag(Flag::SinkRequested, format!("the request asks to {word} ({sink})")),
-        None => {
-            let names: Vec<&str> = out.sinks.iter().map(|(s, _)| s.id()).collect();
-            out.flag(Flag::SinkUnrequested, format!("the request asks for no {}", names.join("/")));
-        }
-    }
-}
-
-/// Recursive, wildcard, all-of scopes, and whether the request asks for all of anything.
-fn scope(out: &mut Grounding, leaves: &[Leaf], sources: &Sources) {
-    let mut broad: Option<String> = None;
-    let mut root: Option<String> = None;
-    for leaf in leaves {
-        let text = lower_bounded(&leaf.text);
-        let words: Vec<&str> = text.split_whitespace().take(4096).collect();
-        for word in &words {
-            let w = word.trim_matches(|c| c == '\'' || c == '"' || c == ';');
-            let flag = w.starts_with('-') && !w.starts_with("--") && w.len() <= 6 && w.contains(['r', 'R']) && !w.contains(['x', 'n']);
-            let long = matches!(w, "--recursive" | "--all" | "--force" | "--prune" | "--delete" | "--no-preserve-root" | "--mirror" | "-rf" | "-fr");
-            if flag || long || is_glob(w) || matches!(w, "all" | "everything" | "*" | "%") {
-                broad.get_or_insert_with(|| format!("`{w}` in `{}`", leaf.key));
-            }
-            if matches!(w, "/" | "~" | "~/" | "/*" | "~/*" | "$home" | "${home}" | "/home" | "/users" | "c:\\") {
-                root.get_or_insert_with(|| format!("`{w}` in `{}`", leaf.key));
-            }
-        }
-        if (text.contains("delete from") || text.contains("update ")) && !text.contains(" where ") {
-            broad.get_or_insert_with(|| format!("a statement without `where` in `{}`", leaf.key));
-        }
-        if text.contains("drop database") || text.contains("drop schema") {
-            root.get_or_insert_with(|| format!("a whole database dropped in `{}`", leaf.key));
-        }
-        if matches!(text.trim(), "true") && matches!(leaf.key.as_str(), "recursive" | "all" | "force" | "include_all" | "everyone" | "public") {
-            broad.get_or_insert_with(|| format!("`{}: true`", leaf.key));
-        }
-    }
-    let Some(what) = broad.or_else(|| root.clone()) else { return };
-    out.flag(Flag::ScopeBroad, format!("broad scope: {what}"));
-    if let Some(where_) = root {
-        out.flag(Flag::ScopeRoot, format!("aims at the root or home: {where_}"));
-    }
-    let trusted = format!("{} {}", sources.request, sources.context);
-    if !words_of(&trusted).any(|w| BROAD_WORDS.contains(&w)) {
-        out.flag(Flag::ScopeBroadUnrequested, format!("broad scope ({what}) where the request names one thing"));
-    }
-}
-
-/// Content words an argument shares with untrusted text but not with the request or context.
-fn echo(out: &mut Grounding, leaves: &[Leaf], sources: &Sources) {
-    if sources.untrusted.is_empty() {
-        return;
-    }
-    let mut content: BTreeSet<String> = BTreeSet::new();
-    for leaf in leaves.iter().filter(|l| !l.number) {
-        let text = lower_bounded(&leaf.text);
-        content.extend(words_of(&text).filter(|w| w.chars().count() >= 5 && !w.chars().all(|c| c.is_ascii_digit())).map(str::to_owned).take(512));
-    }
-    if content.len() < 3 {
-        return;
-    }
-    let untrusted: BTreeSet<&str> = words_of(&sources.untrusted).collect();
-    let trusted: BTreeSet<&str> = words_of(&sources.request).chain(words_of(&sources.context)).collect();
-    let echoed: Vec<&String> = content.iter().filter(|w| untrusted.contains(w.as_str()) && !trusted.contains(w.as_str())).collect();
-    let share = echoed.len() as f64 / content.len() as f64;
-    let sample: Vec<&str> = echoed.iter().take(3).map(|w| w.as_str()).collect();
-    if share >= 0.25 {
-        out.flag(Flag::ArgsEchoUntrusted, format!("{:.0}% of the argument words come only from tool output ({})", share * 100.0, sample.join(", ")));
-    }
-    if share >= 0.6 {
-        out.flag(Flag::ArgsEchoUntrustedMost, format!("most argument words come only from tool output ({})", sample.join(", ")));
-    }
-}
-
 /// The identifier, request and danger signals of [`intent`], as flags.
 fn intent_flags(out: &mut Grounding, leaves: &[Leaf], sources: &Sources, risk: &[RiskTag]) {
     let found = intent::analyse(leaves, sources);
@@ -1090,57 +778,5 @@ fn intent_flags(out: &mut Grounding, leaves: &[Leaf], sources: &Sources, risk: &
         if changes {
             out.flag(Flag::InspectThenChange, format!("the request only asks to look (`{opener}`) and the tool changes things"));
         }
-    }
-}
-
-static SQL_WRITE: LazyLock<Option<Regex>> = LazyLock::new(|| regex(r"(?is)\b(delete\s+from\s+[\w.\x22`]+|update\s+[\w.\x22`]+\s+set\b)(.*?)(;|$)"));
-static TAUTOLOGY: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    regex(r"(?i)\bwhere\s+(?:.*\bor\s+)?(?:1\s*=\s*1|true|1\b|'[^']*'\s*=\s*'[^']*'|\w+\s*(?:>=?\s*0|is\s+not\s+null|<>\s*''|!=\s*''|like\s+'%'))")
-});
-
-/// SQL writes that reach every row.
-fn sql(out: &mut Grounding, leaves: &[Leaf]) {
-    for leaf in leaves {
-        for caps in captures_all(&SQL_WRITE, &leaf.text) {
-            let rest = caps.get(2).map_or("", |m| m.as_str());
-            let statement = caps.get(0).map_or("", |m| m.as_str());
-            let unbounded = !rest.to_lowercase().contains("where") || !find_all(&TAUTOLOGY, rest).is_empty();
-            if unbounded {
-                let shown: String = statement.chars().take(60).collect();
-                out.flag(Flag::SqlUnbounded, format!("`{}` touches every row", shown.trim()));
-                return;
-            }
-        }
-    }
-}
-
-/// Words of four letters or more that carry no request of their own.
-const STOPWORDS: &[&str] = &[
-    "please", "could", "would", "can", "you", "your", "the", "this", "that", "these", "those", "with", "from", "into", "about", "thanks",
-    "thank", "when", "what", "have", "just", "also", "them", "they", "their", "there", "then", "than", "some", "need", "needs", "want",
-    "make", "sure", "quick", "before", "after", "today", "tomorrow", "meetings", "standup", "cheers", "hi", "hey", "all", "day", "sec",
-    "get", "it's", "it", "for", "and", "our", "my", "me", "to", "of", "in", "on", "at", "a", "an", "is", "are", "be", "so", "i'm",
-    "urgent", "urgent-ish", "one", "okay", "will", "should", "while", "where", "which", "been", "being", "does", "done", "know",
-];
-
-/// How many of the request's content words the call's arguments repeat.
-fn request_words(out: &mut Grounding, leaves: &[Leaf], sources: &Sources) {
-    let asked: BTreeSet<&str> = words_of(&sources.request).filter(|w| w.chars().count() >= 4 && !STOPWORDS.contains(w)).take(64).collect();
-    if asked.len() < 2 {
-        return;
-    }
-    let mut call = String::new();
-    for leaf in leaves {
-        call.extend(leaf.text.chars().take(MAX_TEXT).flat_map(char::to_lowercase));
-        call.push(' ');
-    }
-    // A word counts when the call holds its first five letters (`invoices` for `invoice`).
-    let present: Vec<&str> = asked.iter().copied().filter(|w| call.contains(&w.chars().take(5).collect::<String>())).collect();
-    let share = present.len() as f64 / asked.len() as f64;
-    if share < 0.2 {
-        let missing: Vec<&str> = asked.iter().copied().filter(|w| !present.contains(w)).take(3).collect();
-        out.flag(Flag::RequestWordsAbsent, format!("the call repeats {} of {} request words (not {})", present.len(), asked.len(), missing.join(", ")));
-    } else if share >= 0.5 {
-        out.flag(Flag::RequestWordsPresent, format!("the call repeats {} of {} request words", present.len(), asked.len()));
     }
 }
