@@ -15,12 +15,12 @@
 //!
 //! ```json
 //! {"version": 1, "model": "stage2-linear",
-//!  "features": {"buckets": 262144, "char_min": 3, "char_max": 5, ...},
-//!  "training": {"seed": 7, "epochs": 12, ..., "examples": 2000},
-//!  "calibration": {"method": "platt", "a": 1.3, "b": -0.2},
-//!  "thresholds": {"lower": 0.4, "upper": 0.8},
-//!  "bias": -1234,
-//!  "named": {"recipient.untrusted_only": 21345, ...},
+//!  "features": {"buckets": 262144, "char_min": 0, "char_max": 0, ...},
+//!  "training": {"seed": 7, "epochs": 30, ..., "examples": 1900},
+//!  "calibration": {"method": "platt", "a": 0.81, "b": -0.012},
+//!  "thresholds": {"lower": 0.7429, "upper": 0.9549},
+//!  "bias": -6664,
+//!  "named": {"sink+recipient.untrusted_only": 26283, ...},
 //!  "hashed": {"buckets": [17, 260, ...], "values": [1532, -87, ...]}}
 //! ```
 //!
