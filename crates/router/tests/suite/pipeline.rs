@@ -153,3 +153,10 @@ fn the_policy_chooses_and_configures_the_backend() {
         assert!(error.contains("[stage2]") && error.contains(needle), "{policy:?}: {error}");
     }
 }
+
+#[cfg(not(feature = "embedding"))]
+#[test]
+fn the_embedding_backend_says_how_to_get_it_in_a_build_without_it() {
+    let error = built("[stage2]\nbackend = \"embedding\"\n[stage2.embedding]\nmodel_dir = \"model\"\n").unwrap_err().to_string();
+    assert!(error.contains("--features embedding") && error.contains("docs/stage2-backends.md"), "{error}");
+}
