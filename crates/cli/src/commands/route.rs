@@ -122,17 +122,7 @@ fn trim(line: &[u8]) -> &[u8] {
 
 /// The placeholder call a malformed line is recorded as.
 fn malformed_call() -> ToolCall {
-    ToolCall {
-        tool: "(malformed input)".to_owned(),
-        args: serde_json::Value::Object(serde_json::Map::new()),
-        task: None,
-        task_type: None,
-        session: None,
-        cwd: None,
-        granted: None,
-        context: None,
-        untrusted: None,
-    }
+    ToolCall::new("(malformed input)", serde_json::Value::Object(serde_json::Map::new()))
 }
 
 /// A line that is not a tool call is refused, not skipped: the output stays aligned with the input.
