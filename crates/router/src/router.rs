@@ -16,6 +16,9 @@ pub struct Router {
     pub(crate) policy: CompiledPolicy,
     env: Environment,
     classifier: Option<Box<dyn Classifier>>,
+    /// The built-in linear model, built on the first call stage 2 judges (a 1 MiB weight vector
+    /// and the catalog's descriptions): a hook whose call never reaches stage 2 does not pay.
+    builtin_stage2: Option<std::sync::OnceLock<Result<Box<dyn Classifier>, String>>>,
     stage2_tools: globset::GlobSet,
     examples_checked: usize,
 }
@@ -25,7 +28,10 @@ impl std::fmt::Debug for Router {
         f.debug_struct("Router")
             .field("origin", &self.policy.origin)
             .field("rules", &self.policy.rules.len())
-            .field("classifier", &self.classifier.as_ref().map(|c| c.name().to_owned()))
+            .field(
+                "classifier",
+                &self.classifier.as_ref().map(|c| c.name().to_owned()).or_else(|| self.builtin_stage2.as_ref().map(|_| "linear".to_owned())),
+            )
             .finish()
     }
 }
@@ -65,12 +71,18 @@ impl Router {
             origin: policy.origin.clone(),
             message: format!("[stage2] tools: {e}"),
         }))?;
-        Ok(Self { policy, env, classifier: None, stage2_tools, examples_checked })
+        Ok(Self { policy, env, classifier: None, builtin_stage2: None, stage2_tools, examples_checked })
     }
 
     /// Builds the stage 2 classifier the policy's `[stage2]` asks for (model files resolve
     /// against `base_dir`, the policy's folder); nothing for `backend = "none"`.
     pub fn with_policy_stage2(mut self, base_dir: Option<&Path>) -> Result<Self, RouterError> {
+        let stage2 = &self.policy.file.stage2;
+        if stage2.backend == aethelgard_policy::Stage2Backend::Linear && stage2.model.is_none() {
+            // Built in, so nothing to check now: build it when a call first needs it.
+            self.builtin_stage2 = Some(std::sync::OnceLock::new());
+            return Ok(self);
+        }
         let classifier = crate::stage2::backend::from_policy(&self.policy.file.stage2, &self.policy.catalog, base_dir)
             .map_err(|source| RouterError::Stage2 { origin: self.policy.origin.clone(), source })?;
         if let Some(classifier) = classifier {
@@ -156,7 +168,11 @@ impl Router {
             Err(error) => return self.fail_decision(error),
         };
         if self.wants_stage2(call, &verdict)
-            && let Some(classifier) = &self.classifier {
+            && let Some(classifier) = self.stage2_classifier() {
+                let classifier = match classifier {
+                    Ok(classifier) => classifier,
+                    Err(error) => return self.fail_decision(error.clone()),
+                };
                 return match classifier.classify(call) {
                     Ok(judgement) => Decision {
                         decision: judgement.decision,
@@ -193,6 +209,20 @@ impl Router {
             return stage2.undecided || marked();
         }
         verdict.decision == aethelgard_policy::Decision::Allow && marked()
+    }
+
+    /// The stage 2 classifier, building the built-in one on first use.
+    fn stage2_classifier(&self) -> Option<Result<&dyn Classifier, &String>> {
+        if let Some(classifier) = &self.classifier {
+            return Some(Ok(classifier.as_ref()));
+        }
+        let cell = self.builtin_stage2.as_ref()?;
+        let built = cell.get_or_init(|| {
+            crate::stage2::backend::from_policy(&self.policy.file.stage2, &self.policy.catalog, None)
+                .map_err(|error| error.to_string())
+                .and_then(|classifier| classifier.ok_or_else(|| "the built-in stage 2 model did not build".to_owned()))
+        });
+        Some(built.as_ref().map(AsRef::as_ref))
     }
 
     /// The decision when judging failed: block unless the policy fails open.
