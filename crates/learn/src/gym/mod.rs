@@ -1,0 +1,1 @@
+//! The scenario gym (in progress).
