@@ -86,6 +86,9 @@ enum Command {
     Learn(commands::learn::Args),
     /// Train a learned component: `train router` fits stage 2's linear model on labelled calls.
     Train(commands::train::Args),
+    /// Propose policy changes from the audit log, with their evidence; write only those a person
+    /// accepts.
+    Suggest(commands::suggest::Args),
     /// Import what agents already log (Codex, Claude Code, OpenClaw) into the audit store.
     Import(commands::import::Args),
     /// Metrics per task type in the terminal, and an HTML report with charts.
@@ -184,6 +187,7 @@ fn main() -> ExitCode {
         Command::Lint(args) => commands::lint::run(&args),
         Command::Learn(args) => commands::learn::run(&args),
         Command::Train(args) => commands::train::run(&args),
+        Command::Suggest(args) => commands::suggest::run(&args),
         Command::Import(args) => commands::import::run(&args),
         Command::Report(args) => commands::report::run(&args),
         Command::Audit { command } => commands::audit::run(command),

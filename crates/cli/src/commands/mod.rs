@@ -13,3 +13,4 @@ pub mod install;
 pub mod lint;
 pub mod demo_governor;
 pub mod train;
+pub mod suggest;

@@ -5,3 +5,4 @@ mod export;
 mod scope;
 mod lint;
 mod learn;
+mod suggest;
