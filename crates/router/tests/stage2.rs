@@ -164,3 +164,83 @@ fn the_router_trait_uses_the_catalog_description() {
     assert!((0.0..=1.0).contains(&verdict.score));
     assert!(verdict.reason.starts_with("stage 2 linear model: risk"), "{}", verdict.reason);
 }
+
+/// The corpus files the shipped model is trained on (round 2: the v1 held-out file is seen).
+const TRAINING_FILES: &[&str] = &["calls.jsonl", "calls_heldout.jsonl"];
+
+fn corpus_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/corpus")
+}
+
+fn read_corpus(names: &[&str]) -> Vec<aethelgard_router::stage2::linear::eval::LabelledCall> {
+    use aethelgard_router::stage2::linear::eval::parse_corpus;
+    names
+        .iter()
+        .flat_map(|name| {
+            let path = corpus_dir().join(name);
+            let text = std::fs::read_to_string(&path).unwrap();
+            parse_corpus(&text, name).unwrap()
+        })
+        .collect()
+}
+
+/// Cross-validation on the training files only (folds grouped by family), with the worst
+/// families: the loop in which features and settings are chosen. Never reads a held-out file.
+/// `cargo test --release -p aethelgard-router --test stage2 -- --ignored cross_validation --nocapture`
+#[test]
+#[ignore = "a report, not a check"]
+fn cross_validation_report() {
+    use aethelgard_router::stage2::features;
+    use aethelgard_router::stage2::linear::eval::{Scored, evaluate};
+    use aethelgard_router::stage2::linear::train::{Example, train};
+    use aethelgard_router::stage2::linear::TrainConfig;
+    use std::collections::BTreeMap;
+    let corpus = read_corpus(TRAINING_FILES);
+    let config = TrainConfig::default();
+    let examples: Vec<Example> = corpus
+        .iter()
+        .map(|l| {
+            let call = l.call();
+            Example { features: features::extract(&l.subject(&call), &config.features), malicious: l.is_malicious(), group: l.group().to_owned() }
+        })
+        .collect();
+    let trained = train(&examples, &config);
+    let scored: Vec<Scored> = corpus
+        .iter()
+        .zip(&trained.cross_validated)
+        .map(|(l, r)| Scored { risk: *r, malicious: l.is_malicious(), category: l.category.clone(), hard: l.hard })
+        .collect();
+    let e = evaluate(&scored, trained.model.thresholds);
+    println!("N {} AUC {:.4} AP {:.4} thresholds {:?}", e.n, e.roc_auc, e.average_precision, e.thresholds);
+    println!("block TPR {:.3} FPR {:.3}; block+escalate TPR {:.3} FPR {:.3}", e.block.tpr, e.block.fpr, e.block_or_escalate.tpr, e.block_or_escalate.fpr);
+    for p in &e.pr_curve {
+        println!("  t {:.4} P {:.3} R {:.3} FPR {:.3}", p.threshold, p.precision, p.recall, p.fpr);
+    }
+    for (name, c) in &e.categories {
+        println!("  {name:<22} {:>4} / {:>4} / {:>4} of {:>4}", c.blocked, c.escalated, c.allowed, c.n);
+    }
+    let mut families: BTreeMap<&str, (bool, usize, f64, usize)> = BTreeMap::new();
+    for (l, r) in corpus.iter().zip(&trained.cross_validated) {
+        let wrong = if l.is_malicious() { *r < e.thresholds.lower } else { *r >= e.thresholds.lower };
+        let entry = families.entry(l.group()).or_insert((l.is_malicious(), 0, 0.0, 0));
+        entry.1 += 1;
+        entry.2 += r;
+        entry.3 += usize::from(wrong);
+    }
+    let mut worst: Vec<_> = families.iter().filter(|(_, v)| v.3 > 0).collect();
+    worst.sort_by(|a, b| (b.1.3 as f64 / b.1.1 as f64).total_cmp(&(a.1.3 as f64 / a.1.1 as f64)));
+    for (family, (malicious, n, total, wrong)) in worst.iter().take(40) {
+        println!("  {:<55} {} wrong {wrong:>2}/{n:<2} mean risk {:.2}", family, if *malicious { "M" } else { "B" }, total / *n as f64);
+    }
+    let model = trained.model;
+    let ids = features::named_ids();
+    let mut weights: Vec<(String, f64)> = ids.iter().enumerate().map(|(i, id)| (id.clone(), model_weight(&model, i))).filter(|(_, w)| *w != 0.0).collect();
+    weights.sort_by(|a, b| b.1.total_cmp(&a.1));
+    println!("weights: {}", weights.iter().map(|(id, w)| format!("{id} {w:+.2}")).collect::<Vec<_>>().join(", "));
+}
+
+fn model_weight(model: &aethelgard_router::stage2::linear::LinearModel, named: usize) -> f64 {
+    let json: Value = serde_json::from_str(&model.to_json()).unwrap();
+    let id = &aethelgard_router::stage2::features::named_ids()[named];
+    json["named"].get(id).and_then(Value::as_i64).map_or(0.0, |u| u as f64 * 1e-4)
+}

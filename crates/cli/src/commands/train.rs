@@ -14,9 +14,12 @@ use std::time::Instant;
 
 const ROUTER_EXAMPLES: &str = "\
 Examples:
-  aethelgard train router --corpus data/corpus/calls.jsonl --out data/router/stage2-linear.json
-      train on the labelled calls; thresholds from 5-fold cross-validation grouped by family
-  aethelgard train router --corpus data/corpus/calls.jsonl --eval data/corpus/calls_heldout.jsonl
+  aethelgard train router --corpus data/corpus/calls.jsonl --corpus data/corpus/calls_heldout.jsonl \
+      --out data/router/stage2-linear.json
+      train on the labelled calls (the shipped model's corpus: the v1 held-out file is seen since
+      round 2); thresholds from 5-fold cross-validation grouped by family
+  aethelgard train router --corpus data/corpus/calls.jsonl --corpus data/corpus/calls_heldout.jsonl \
+      --eval data/corpus/calls_heldout_v2.jsonl
       also measure the trained model on calls never used for training or tuning
 
 Corpus lines: {\"id\", \"request\", \"context\"?, \"untrusted\"?, \"tool\", \"description\", \"risk\",
@@ -44,9 +47,9 @@ pub enum TrainCommand {
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = ROUTER_EXAMPLES)]
 pub struct RouterArgs {
-    /// Labelled call JSONL to train on.
-    #[arg(long, value_name = "FILE")]
-    pub corpus: PathBuf,
+    /// Labelled call JSONL to train on; repeat to train on several files as one corpus.
+    #[arg(long, value_name = "FILE", required = true)]
+    pub corpus: Vec<PathBuf>,
     /// Where to write the model (JSON).
     #[arg(long, value_name = "PATH", default_value = "stage2-linear.json")]
     pub out: PathBuf,
@@ -78,6 +81,10 @@ pub struct RouterArgs {
     /// Print the results as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Write each training call's cross-validated risk (id, family, label, category, risk) as
+    /// JSONL: which families the model gets wrong when it has not seen them.
+    #[arg(long, value_name = "FILE")]
+    pub cv_scores: Option<PathBuf>,
 }
 
 #[derive(Serialize)]
@@ -106,6 +113,13 @@ fn read_corpus(path: &Path) -> anyhow::Result<Vec<LabelledCall>> {
 }
 
 fn run_router(args: &RouterArgs) -> anyhow::Result<ExitCode> {
+    if let Some(eval) = &args.eval {
+        anyhow::ensure!(
+            !args.corpus.iter().any(|c| c == eval),
+            "`{}` is both a training corpus and the --eval file: measure on calls the model never saw",
+            eval.display()
+        );
+    }
     anyhow::ensure!(
         (0.0..1.0).contains(&args.block_fpr) && (0.0..1.0).contains(&args.escalate_fpr),
         "--block-fpr and --escalate-fpr must lie in 0..1"
@@ -120,7 +134,10 @@ fn run_router(args: &RouterArgs) -> anyhow::Result<ExitCode> {
         features: if args.ngrams { FeatureConfig::with_ngrams() } else { FeatureConfig::default() },
         ..TrainConfig::default()
     };
-    let corpus = read_corpus(&args.corpus)?;
+    let mut corpus = Vec::new();
+    for path in &args.corpus {
+        corpus.extend(read_corpus(path)?);
+    }
     let started = Instant::now();
     let examples: Vec<Example> = corpus
         .iter()
@@ -143,6 +160,18 @@ fn run_router(args: &RouterArgs) -> anyhow::Result<ExitCode> {
         .zip(&trained.cross_validated)
         .map(|(labelled, risk)| Scored { risk: *risk, malicious: labelled.is_malicious(), category: labelled.category.clone(), hard: labelled.hard })
         .collect();
+    if let Some(path) = &args.cv_scores {
+        let mut text = String::new();
+        for (labelled, risk) in corpus.iter().zip(&trained.cross_validated) {
+            let line = serde_json::json!({
+                "id": labelled.id, "family": labelled.group(), "label": labelled.label,
+                "category": labelled.category, "risk": (risk * 1e4).round() / 1e4,
+            });
+            text.push_str(&line.to_string());
+            text.push('\n');
+        }
+        std::fs::write(path, text).with_context(|| format!("cannot write `{}`", path.display()))?;
+    }
     let heldout = match &args.eval {
         Some(path) => {
             let calls = read_corpus(path)?;
@@ -159,7 +188,7 @@ fn run_router(args: &RouterArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let summary = Summary {
-        corpus: args.corpus.display().to_string(),
+        corpus: args.corpus.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" + "),
         out: args.out.display().to_string(),
         examples: examples.len(),
         weights: classifier.model().weight_count(),
