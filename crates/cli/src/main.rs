@@ -82,10 +82,15 @@ enum Command {
     Uninstall(commands::install::UninstallArgs),
     /// Check agent configurations for overprovisioning and weak enforcement.
     Lint(commands::lint::Args),
-    /// Learn from sessions: a task classifier, or (layer 2) a tool-exposure policy.
+    /// Learn from sessions: the tool-exposure policy (layer 2), or the task classifier.
     Learn(commands::learn::Args),
     /// Train a learned component: `train router` fits stage 2's linear model on labelled calls.
     Train(commands::train::Args),
+    /// Compare every tool-exposure method on the scenario gym: held-out templates and a held-out
+    /// catalog, several seeds, confidence intervals, the degeneracy gate.
+    Eval(commands::eval::Args),
+    /// Generate agent sessions from the scenario gym (session JSONL with ground truth).
+    Gym(commands::gym::Args),
     /// Propose policy changes from the audit log, with their evidence; write only those a person
     /// accepts.
     Suggest(commands::suggest::Args),
@@ -188,6 +193,8 @@ fn main() -> ExitCode {
         Command::Learn(args) => commands::learn::run(&args),
         Command::Train(args) => commands::train::run(&args),
         Command::Suggest(args) => commands::suggest::run(&args),
+        Command::Eval(args) => commands::eval::run(&args),
+        Command::Gym(args) => commands::gym::run(&args),
         Command::Import(args) => commands::import::run(&args),
         Command::Report(args) => commands::report::run(&args),
         Command::Audit { command } => commands::audit::run(command),

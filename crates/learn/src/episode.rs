@@ -158,6 +158,11 @@ impl ToolBook {
         self.tools.get(name)
     }
 
+    /// Every tool, in no particular order.
+    pub fn specs(&self) -> impl Iterator<Item = &ToolSpec> {
+        self.tools.values()
+    }
+
     pub fn len(&self) -> usize {
         self.tools.len()
     }

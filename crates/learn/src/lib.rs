@@ -12,6 +12,7 @@
 //! - [`suggest`]: the feedback loop: policy changes proposed from the audit store.
 
 pub mod baselines;
+pub mod curve;
 pub mod episode;
 pub mod error;
 pub mod eval;

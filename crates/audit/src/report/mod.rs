@@ -74,6 +74,21 @@ pub(crate) fn economy_cells(economy: &Economy) -> [String; 3] {
     ]
 }
 
+/// SER, task success and required-tool denial rate over several runs (seeds), each a mean and
+/// the half-width of its confidence interval, rendered together; the twin of [`economy_cells`]
+/// for evaluations, and the only other place SER is formatted. `None` is an undefined mean.
+pub fn economy_interval_cells(ser: Option<(f64, f64)>, task_success: (f64, f64), denial_rate: (f64, f64)) -> [String; 3] {
+    let ci = |(mean, half): (f64, f64), scale: f64, digits: usize| format!("{:.digits$} ± {:.digits$}", mean * scale, half * scale);
+    [
+        ser.map_or_else(|| NOT_AVAILABLE.to_owned(), |ser| ci(ser, 1.0, 3)),
+        format!("{}%", ci(task_success, 100.0, 1)),
+        format!("{}%", ci(denial_rate, 100.0, 1)),
+    ]
+}
+
+/// Column headings of [`economy_interval_cells`].
+pub const ECONOMY_INTERVAL_HEADERS: [&str; 3] = ["SER", "task success", "req. denial"];
+
 /// What an undefined metric shows.
 pub(crate) const NOT_AVAILABLE: &str = "n/a";
 

@@ -1,6 +1,6 @@
 //! `aethelgard learn`: learn from sessions. `learn classifier` trains layer 1's task classifier;
-//! the tool-exposure policy of layer 2 (`learn --sessions FILE --algo ppo --out policy.toml`)
-//! will sit beside it.
+//! the tool-exposure policy of layer 2 (`learn --sessions FILE --algo ppo --out policy.toml`) is in
+//! `learn_policy.rs`.
 
 use aethelgard_audit::import::{Format, import_file};
 use aethelgard_governor::classify::eval::{self, Evaluation, Example, Threshold};
@@ -27,11 +27,32 @@ Examples:
 Use the model: set `[governor] classifier = \"classifier.json\"` in your policy (relative to the
 policy file). Docs: docs/classification.md.";
 
-/// Learn from sessions: a task classifier, or (layer 2, coming) a tool-exposure policy.
+const POLICY_EXAMPLES: &str = "\
+Examples:
+  aethelgard gym --sessions 10000 --seed 1 --out gym.jsonl
+  aethelgard learn --sessions gym.jsonl --out learned.toml
+      PPO (the default) on 10,000 generated sessions; writes learned.toml, learned.curve.svg
+      (the training curve) and learned.model.safetensors (the model)
+  aethelgard learn --sessions sessions.jsonl --catalog my-mcp-tools.jsonl --algo supervised --out learned.toml
+      from imported logs, with descriptions for MCP tools the built-in catalogs do not know
+  aethelgard scope --learned learned.toml --task \"Summarise notes.md\" --tools read,write,exec
+      put it to work (or set `[governor] learned = \"learned.toml\"` in the policy)
+  aethelgard eval
+      every method, 5 seeds, held-out templates and a held-out catalog: is PPO worth it?
+
+Needs: a session's needed tools are inferred from logs: what a successful run called and was
+allowed to call; a failed run takes the needs of a successful run of the same request. Sessions
+without a task type are labelled by the policy's task classifier. Docs: docs/learning.md.";
+
+/// Learn from sessions: the tool-exposure policy (layer 2), or with `learn classifier` the task
+/// classifier (layer 1).
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, after_long_help = POLICY_EXAMPLES)]
 pub struct Args {
     #[command(subcommand)]
     pub command: Option<LearnCommand>,
+    #[command(flatten)]
+    pub policy: super::learn_policy::PolicyArgs,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -82,10 +103,7 @@ pub struct ClassifierArgs {
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     match &args.command {
         Some(LearnCommand::Classifier(args)) => classifier(args),
-        None => anyhow::bail!(
-            "`aethelgard learn` needs a subcommand: only `aethelgard learn classifier` exists yet \
-             (the tool-exposure policy, `learn --algo`, comes with layer 2); see `aethelgard learn classifier --help`"
-        ),
+        None => super::learn_policy::run(&args.policy),
     }
 }
 

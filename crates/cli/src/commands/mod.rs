@@ -14,3 +14,6 @@ pub mod lint;
 pub mod demo_governor;
 pub mod train;
 pub mod suggest;
+pub mod learn_policy;
+pub mod eval;
+pub mod gym;
