@@ -47,6 +47,13 @@ enum Command {
         /// JSONL file of tool calls, or `-` for stdin.
         #[arg(default_value = "-")]
         input: String,
+        /// Scope calls that carry a `task` or `task_type` but no `granted`: the governor's
+        /// manifest for the task becomes the call's `granted`, so a tool outside it is refused.
+        #[arg(long)]
+        scope: bool,
+        /// Scope with this learned policy (`aethelgard learn --out`); implies --scope.
+        #[arg(long, value_name = "FILE")]
+        learned: Option<PathBuf>,
         #[command(flatten)]
         audit: AuditFlags,
     },
@@ -174,8 +181,9 @@ enum ImportFormat {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Route { policy, input, audit } => {
-            commands::route::run(policy.as_deref(), &input, audit.no_audit, audit.audit_db.as_deref())
+        Command::Route { policy, input, scope, learned, audit } => {
+            let scoping = commands::route::Scoping { enabled: scope, learned: learned.as_deref() };
+            commands::route::run(policy.as_deref(), &input, audit.no_audit, audit.audit_db.as_deref(), &scoping)
         }
         Command::Hook { runtime, policy, budget_ms, audit } => {
             let runtime = match runtime {

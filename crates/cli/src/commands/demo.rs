@@ -1,6 +1,6 @@
-//! `aethelgard demo`: the built-in scenarios through what Aethelgard has today, with a report:
-//! layer 3 on the labelled shell corpus, and layer 4 on the scenario sessions
-//! (`demo_audit.rs`).
+//! `aethelgard demo`: the built-in scenarios through all four layers, with a report: layer 3 on
+//! the labelled shell corpus, layer 1 scoping and layer 4 on the scenario sessions
+//! (`demo_governor.rs`, `demo_audit.rs`), and layer 2 on the gym (`demo_learn.rs`).
 
 use aethelgard_router::corpus::{self, Counts, Report};
 use aethelgard_router::{Environment, Examples, Router};
@@ -24,8 +24,10 @@ pub fn run(out: &Path) -> anyhow::Result<ExitCode> {
 
     std::fs::create_dir_all(out).with_context(|| format!("cannot create `{}`", out.display()))?;
     let audit = super::demo_audit::run(&router, WORKSPACE, out).context("the audit part of the demo failed")?;
+    let learning = super::demo_learn::run(out, false).context("the learning part of the demo failed")?;
     let mut report = render(&router, load, &acceptance, &holdout, &latencies);
     report.push_str(&super::demo_governor::render(&audit.scoping));
+    report.push_str(&super::demo_learn::render(&learning));
     report.push_str(&render_audit(&audit));
     let report_path = out.join("report.md");
     std::fs::write(&report_path, &report).with_context(|| format!("cannot write `{}`", report_path.display()))?;
@@ -58,8 +60,15 @@ pub fn run(out: &Path) -> anyhow::Result<ExitCode> {
         audit.entries
     );
     println!("{}", tamper_line(&audit));
+    println!("\nlayer 2 (aethelgard eval, small configuration):{}", aethelgard_learn::eval::render_rows(&learning.report.rows));
     println!("\n{}", audit.terminal.trim_end());
-    println!("\nreport: {}\nHTML report: {}\ndecisions: {}", report_path.display(), audit.html.display(), decisions_path.display());
+    println!(
+        "\nreport: {}\nHTML report: {}\nlayer 2 report: {}\ndecisions: {}",
+        report_path.display(),
+        audit.html.display(),
+        learning.html.display(),
+        decisions_path.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -17,3 +17,4 @@ pub mod suggest;
 pub mod learn_policy;
 pub mod eval;
 pub mod gym;
+pub mod demo_learn;

@@ -17,8 +17,21 @@ use std::process::ExitCode;
 /// Most decisions held back before a commit.
 const BATCH: usize = 512;
 
-pub fn run(policy: Option<&Path>, input: &str, no_audit: bool, audit_db: Option<&Path>) -> anyhow::Result<ExitCode> {
+/// How calls without a `granted` list are scoped.
+pub struct Scoping<'a> {
+    /// Scope calls that carry a `task` or `task_type` but no `granted` with the governor.
+    pub enabled: bool,
+    /// A learned policy (layer 2) for the governor; implies `enabled`.
+    pub learned: Option<&'a Path>,
+}
+
+pub fn run(policy: Option<&Path>, input: &str, no_audit: bool, audit_db: Option<&Path>, scoping: &Scoping<'_>) -> anyhow::Result<ExitCode> {
     let router = crate::load::router(policy).context("cannot load the policy")?;
+    let governor = if scoping.enabled || scoping.learned.is_some() {
+        Some(crate::load::governor(policy, scoping.learned).context("cannot load the governor for --scope")?)
+    } else {
+        None
+    };
     let mut recorder = Recorder::open(audit_db, router.audit_settings(), no_audit, "route")?;
     let reader: Box<dyn Read> = if input == "-" {
         Box::new(std::io::stdin().lock())
@@ -40,7 +53,10 @@ pub fn run(policy: Option<&Path>, input: &str, no_audit: bool, audit_db: Option<
         }
         number += 1;
         let (call, decision) = match serde_json::from_slice::<ToolCall>(trim(&line)) {
-            Ok(call) => {
+            Ok(mut call) => {
+                if let Some(governor) = &governor {
+                    scope(governor, &mut call);
+                }
                 let decision = router.route(&call);
                 (call, decision)
             }
@@ -53,6 +69,24 @@ pub fn run(policy: Option<&Path>, input: &str, no_audit: bool, audit_db: Option<
     }
     commit(&mut recorder, &mut sessions, &mut pending, &mut out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Gives a call with a task but no manifest the governor's manifest for that task: the policy's
+/// catalog plus the called tool are the tools available. A task the governor cannot scope (an
+/// unknown `task_type`) gets an empty manifest, so the call is refused as not granted.
+fn scope(governor: &aethelgard_governor::Governor, call: &mut ToolCall) {
+    if call.granted.is_some() || (call.task.is_none() && call.task_type.is_none()) {
+        return;
+    }
+    let mut available: Vec<String> = governor.catalog().tools().iter().map(|tool| tool.name.clone()).collect();
+    if !available.contains(&call.tool) {
+        available.push(call.tool.clone());
+    }
+    let granted = governor
+        .scope(call.task.as_deref(), call.task_type.as_deref(), Some(&available))
+        .map(|scoped| scoped.manifest.granted)
+        .unwrap_or_default();
+    call.granted = Some(granted);
 }
 
 /// Records the pending decisions (when recording), then prints them.

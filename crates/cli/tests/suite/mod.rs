@@ -6,3 +6,4 @@ mod scope;
 mod lint;
 mod learn;
 mod suggest;
+mod learn_policy;
