@@ -133,7 +133,9 @@ struct Session<'g, 's> {
 impl Session<'_, '_> {
     /// Makes one call through the guard and records it; whether it was allowed.
     fn call(&mut self, tool: usize, args: Value) -> bool {
-        let Some(spec) = self.scenario.tools.get(tool) else { return false };
+        let Some(spec) = self.scenario.tools.get(tool) else {
+            return false;
+        };
         let mut call = ToolCall::new(spec.name.clone(), args);
         call.task = Some(self.scenario.task.clone());
         call.task_type = Some(self.scenario.task_type.clone());
@@ -162,10 +164,22 @@ impl Gym {
     /// Runs `scenario` with the tools where `grant` is set visible (parallel to
     /// `scenario.tools`; missing entries count as not granted), `guard` judging every call.
     /// Pass `&mut scenario.rng()` for runs comparable across grants.
-    pub fn run(&self, scenario: &Scenario, grant: &[bool], guard: &mut dyn CallGuard, rng: &mut impl Rng) -> Outcome {
+    pub fn run(
+        &self,
+        scenario: &Scenario,
+        grant: &[bool],
+        guard: &mut dyn CallGuard,
+        rng: &mut impl Rng,
+    ) -> Outcome {
         let granted = |tool: usize| grant.get(tool).copied().unwrap_or(false);
-        let visible: Vec<usize> = (0..scenario.tools.len()).filter(|&tool| granted(tool)).collect();
-        let unneeded: Vec<usize> = visible.iter().copied().filter(|&tool| !scenario.needed.get(tool).copied().unwrap_or(false)).collect();
+        let visible: Vec<usize> = (0..scenario.tools.len())
+            .filter(|&tool| granted(tool))
+            .collect();
+        let unneeded: Vec<usize> = visible
+            .iter()
+            .copied()
+            .filter(|&tool| !scenario.needed.get(tool).copied().unwrap_or(false))
+            .collect();
 
         // Draws that must not depend on the grant come first.
         let refusal_draw = rng.random::<f64>();
@@ -175,15 +189,32 @@ impl Gym {
         let empty = SlotLists::new();
         let family = self.family(&scenario.family);
         let family_slots = family.map_or(&empty, |family| &family.slots);
-        let mut slots = SlotValues::with_chosen(family_slots, &self.shared_slots, scenario.slots.clone());
+        let mut slots =
+            SlotValues::with_chosen(family_slots, &self.shared_slots, scenario.slots.clone());
 
         // Exploratory calls, each placed before one of the need groups (or after the last).
-        let exploratory = if unneeded.is_empty() { 0 } else { poisson(exploration_mean(unneeded.len()), rng) };
-        let mut explore_at: Vec<usize> = (0..exploratory).map(|_| rng.random_range(0..=scenario.needs.len())).collect();
+        let exploratory = if unneeded.is_empty() {
+            0
+        } else {
+            poisson(exploration_mean(unneeded.len()), rng)
+        };
+        let mut explore_at: Vec<usize> = (0..exploratory)
+            .map(|_| rng.random_range(0..=scenario.needs.len()))
+            .collect();
         explore_at.sort_unstable();
 
-        let mut session = Session { scenario, guard, calls: Vec::new(), untrusted: Vec::new(), calls_blocked: 0 };
-        let mut attack = if scenario.injection.is_some() { AttackOutcome::Unseen } else { AttackOutcome::None };
+        let mut session = Session {
+            scenario,
+            guard,
+            calls: Vec::new(),
+            untrusted: Vec::new(),
+            calls_blocked: 0,
+        };
+        let mut attack = if scenario.injection.is_some() {
+            AttackOutcome::Unseen
+        } else {
+            AttackOutcome::None
+        };
         let mut required_denied = 0;
         let mut governance_failures = 0;
         let mut next_exploration = explore_at.iter().peekable();
@@ -195,15 +226,28 @@ impl Gym {
                     self.deliver_injection(&mut session, &mut attack, refusal_draw, &granted);
                 }
             }
-            let Some(need) = scenario.needs.get(position) else { continue };
-            let candidates = std::iter::once(need.chosen).chain(need.tools.iter().copied().filter(|&tool| tool != need.chosen));
+            let Some(need) = scenario.needs.get(position) else {
+                continue;
+            };
+            let candidates = std::iter::once(need.chosen).chain(
+                need.tools
+                    .iter()
+                    .copied()
+                    .filter(|&tool| tool != need.chosen),
+            );
             let mut any_granted = false;
             let mut satisfied = false;
             for tool in candidates.filter(|&tool| granted(tool)) {
                 any_granted = true;
                 let mut all_allowed = true;
                 for _ in 0..calls_per_need(rng) {
-                    let args = self.arguments(family.map(|f| &f.args), &scenario.tools, tool, &mut slots, rng);
+                    let args = self.arguments(
+                        family.map(|f| &f.args),
+                        &scenario.tools,
+                        tool,
+                        &mut slots,
+                        rng,
+                    );
                     all_allowed &= session.call(tool, args);
                     self.deliver_injection(&mut session, &mut attack, refusal_draw, &granted);
                 }
@@ -221,7 +265,13 @@ impl Gym {
 
         let success = required_denied == 0 && governance_failures == 0 && !overloaded;
         let names = |mask: &dyn Fn(usize) -> bool| -> Vec<String> {
-            scenario.tools.iter().enumerate().filter(|(i, _)| mask(*i)).map(|(_, tool)| tool.name.clone()).collect()
+            scenario
+                .tools
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask(*i))
+                .map(|(_, tool)| tool.name.clone())
+                .collect()
         };
         let record = SessionRecord {
             session: scenario.id.clone(),
@@ -250,18 +300,38 @@ impl Gym {
 
     /// The training logs: every scenario of `cfg` run with all tools visible (the runtimes'
     /// default), `guard` judging the calls, each on its own random stream.
-    pub fn logs(&self, cfg: &GymConfig, guard: &mut dyn CallGuard) -> Result<Vec<SessionRecord>, crate::error::LearnError> {
+    pub fn logs(
+        &self,
+        cfg: &GymConfig,
+        guard: &mut dyn CallGuard,
+    ) -> Result<Vec<SessionRecord>, crate::error::LearnError> {
         let scenarios = self.scenarios(cfg)?;
         Ok(scenarios
             .iter()
-            .map(|scenario| self.run(scenario, &scenario.all_tools_grant(), guard, &mut scenario.rng()).record)
+            .map(|scenario| {
+                self.run(
+                    scenario,
+                    &scenario.all_tools_grant(),
+                    guard,
+                    &mut scenario.rng(),
+                )
+                .record
+            })
             .collect())
     }
 
     /// After the session's first call: its output carries the injection, and the agent reacts.
-    fn deliver_injection(&self, session: &mut Session<'_, '_>, attack: &mut AttackOutcome, refusal_draw: f64, granted: &dyn Fn(usize) -> bool) {
+    fn deliver_injection(
+        &self,
+        session: &mut Session<'_, '_>,
+        attack: &mut AttackOutcome,
+        refusal_draw: f64,
+        granted: &dyn Fn(usize) -> bool,
+    ) {
         let scenario = session.scenario;
-        let Some(injection) = &scenario.injection else { return };
+        let Some(injection) = &scenario.injection else {
+            return;
+        };
         if *attack != AttackOutcome::Unseen {
             return;
         }
@@ -290,8 +360,12 @@ impl Gym {
         slots: &mut SlotValues<'_>,
         rng: &mut impl Rng,
     ) -> Value {
-        let Some(name) = tools.get(tool).map(|spec| spec.name.as_str()) else { return Value::Object(serde_json::Map::new()) };
-        let templates = family_args.and_then(|args| args.get(name)).or_else(|| self.benign.get(name));
+        let Some(name) = tools.get(tool).map(|spec| spec.name.as_str()) else {
+            return Value::Object(serde_json::Map::new());
+        };
+        let templates = family_args
+            .and_then(|args| args.get(name))
+            .or_else(|| self.benign.get(name));
         match templates.and_then(|list| pick(rng, list.len()).and_then(|i| list.get(i))) {
             Some(template) => template.fill(slots, rng),
             None => Value::Object(serde_json::Map::new()),
@@ -302,7 +376,15 @@ impl Gym {
 /// An exploratory call's tool: a visible unneeded tool, harmless ones preferred.
 fn pick_exploration(scenario: &Scenario, unneeded: &[usize], rng: &mut impl Rng) -> Option<usize> {
     let weight = |tool: usize| {
-        if scenario.tools.get(tool).is_some_and(crate::episode::ToolSpec::is_dangerous) { DANGEROUS_EXPLORATION_WEIGHT } else { 1.0 }
+        if scenario
+            .tools
+            .get(tool)
+            .is_some_and(crate::episode::ToolSpec::is_dangerous)
+        {
+            DANGEROUS_EXPLORATION_WEIGHT
+        } else {
+            1.0
+        }
     };
     let total: f64 = unneeded.iter().map(|&tool| weight(tool)).sum();
     let mut draw = rng.random::<f64>() * total;

@@ -49,7 +49,10 @@ impl GymSources {
     /// The data shipped under `data/gym/`.
     pub fn builtin() -> Self {
         let catalogs = [
-            ("openclaw-coding", gym_file!("catalogs/openclaw-coding.jsonl")),
+            (
+                "openclaw-coding",
+                gym_file!("catalogs/openclaw-coding.jsonl"),
+            ),
             ("codex", gym_file!("catalogs/codex.jsonl")),
             ("claude", gym_file!("catalogs/claude.jsonl")),
             ("office", gym_file!("catalogs/office.jsonl")),
@@ -65,8 +68,14 @@ impl GymSources {
             ("support", gym_file!("families/support.toml")),
         ];
         Self {
-            catalogs: catalogs.iter().map(|(name, text)| ((*name).to_owned(), (*text).to_owned())).collect(),
-            families: families.iter().map(|(name, text)| ((*name).to_owned(), (*text).to_owned())).collect(),
+            catalogs: catalogs
+                .iter()
+                .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+                .collect(),
+            families: families
+                .iter()
+                .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+                .collect(),
             slots: gym_file!("slots.toml").to_owned(),
             args: gym_file!("args.toml").to_owned(),
         }
@@ -230,24 +239,39 @@ impl Gym {
     /// Parses and checks `sources`.
     pub fn from_sources(sources: &GymSources) -> Result<Self, LearnError> {
         let catalogs = load_catalogs(&sources.catalogs)?;
-        let shared_slots: SlotLists =
-            toml::from_str(&sources.slots).map_err(|e| LearnError::invalid("data/gym/slots.toml", e.to_string()))?;
-        let args: ArgsFile = toml::from_str(&sources.args).map_err(|e| LearnError::invalid("data/gym/args.toml", e.to_string()))?;
+        let shared_slots: SlotLists = toml::from_str(&sources.slots)
+            .map_err(|e| LearnError::invalid("data/gym/slots.toml", e.to_string()))?;
+        let args: ArgsFile = toml::from_str(&sources.args)
+            .map_err(|e| LearnError::invalid("data/gym/args.toml", e.to_string()))?;
         let empty = SlotLists::new();
         let benign = parse_benign(args.benign, &empty, &shared_slots)?;
         let attacks = parse_attacks(args.attack, &shared_slots)?;
         let mut families = Vec::new();
         for (file, text) in &sources.families {
             let origin = format!("data/gym/families/{file}.toml");
-            let parsed: FamilyFile = toml::from_str(text).map_err(|e| LearnError::invalid(&origin, e.to_string()))?;
+            let parsed: FamilyFile =
+                toml::from_str(text).map_err(|e| LearnError::invalid(&origin, e.to_string()))?;
             for entry in parsed.family {
-                families.push(load_family(entry, &parsed.defaults, &catalogs, &shared_slots, &attacks, &origin)?);
+                families.push(load_family(
+                    entry,
+                    &parsed.defaults,
+                    &catalogs,
+                    &shared_slots,
+                    &attacks,
+                    &origin,
+                )?);
             }
         }
         let mut seen = std::collections::BTreeSet::new();
         for family in &families {
             if !seen.insert(family.id.as_str()) {
-                return Err(LearnError::invalid("data/gym/families", format!("family `{}` is defined twice; ids must be unique", family.id)));
+                return Err(LearnError::invalid(
+                    "data/gym/families",
+                    format!(
+                        "family `{}` is defined twice; ids must be unique",
+                        family.id
+                    ),
+                ));
             }
         }
         let mut families_by_catalog = vec![Vec::new(); catalogs.len()];
@@ -260,10 +284,23 @@ impl Gym {
         }
         for (catalog, list) in catalogs.iter().zip(&families_by_catalog) {
             if list.is_empty() {
-                return Err(LearnError::invalid("data/gym/families", format!("no family runs on catalog `{}`; add one or drop the catalog", catalog.name)));
+                return Err(LearnError::invalid(
+                    "data/gym/families",
+                    format!(
+                        "no family runs on catalog `{}`; add one or drop the catalog",
+                        catalog.name
+                    ),
+                ));
             }
         }
-        Ok(Self { catalogs, families, shared_slots, benign, attacks, families_by_catalog })
+        Ok(Self {
+            catalogs,
+            families,
+            shared_slots,
+            benign,
+            attacks,
+            families_by_catalog,
+        })
     }
 
     pub fn catalogs(&self) -> &[GymCatalog] {
@@ -276,7 +313,11 @@ impl Gym {
 
     /// Names of every catalog except the [`HELDOUT_CATALOG`]: what training runs on.
     pub fn training_catalogs(&self) -> Vec<String> {
-        self.catalogs.iter().filter(|catalog| !catalog.heldout).map(|catalog| catalog.name.clone()).collect()
+        self.catalogs
+            .iter()
+            .filter(|catalog| !catalog.heldout)
+            .map(|catalog| catalog.name.clone())
+            .collect()
     }
 
     pub fn families(&self) -> &[Family] {
@@ -298,7 +339,9 @@ impl Gym {
 
     /// Every gym catalog line, for extending a router's catalog.
     pub fn tool_entries(&self) -> impl Iterator<Item = &ToolEntry> {
-        self.catalogs.iter().flat_map(|catalog| catalog.entries.iter())
+        self.catalogs
+            .iter()
+            .flat_map(|catalog| catalog.entries.iter())
     }
 }
 
@@ -307,17 +350,28 @@ fn load_catalogs(sources: &[(String, String)]) -> Result<Vec<GymCatalog>, LearnE
     let mut by_name: HashMap<String, (String, ToolSpec)> = HashMap::new();
     for (name, text) in sources {
         let origin = format!("data/gym/catalogs/{name}.jsonl");
-        let entries = aethelgard_policy::Catalog::parse_jsonl(text, &origin).map_err(|e| LearnError::invalid(&origin, e.to_string()))?;
+        let entries = aethelgard_policy::Catalog::parse_jsonl(text, &origin)
+            .map_err(|e| LearnError::invalid(&origin, e.to_string()))?;
         if entries.is_empty() {
             return Err(LearnError::invalid(&origin, "the catalog has no tools"));
         }
         let tools: Vec<ToolSpec> = entries.iter().map(ToolSpec::from).collect();
         for (i, tool) in tools.iter().enumerate() {
-            if tools.iter().take(i).any(|earlier| earlier.name == tool.name) {
-                return Err(LearnError::invalid(&origin, format!("tool `{}` is listed twice", tool.name)));
+            if tools
+                .iter()
+                .take(i)
+                .any(|earlier| earlier.name == tool.name)
+            {
+                return Err(LearnError::invalid(
+                    &origin,
+                    format!("tool `{}` is listed twice", tool.name),
+                ));
             }
             if tool.description.trim().is_empty() {
-                return Err(LearnError::invalid(&origin, format!("tool `{}` has no description; learners read it", tool.name)));
+                return Err(LearnError::invalid(
+                    &origin,
+                    format!("tool `{}` has no description; learners read it", tool.name),
+                ));
             }
             // Sessions name tools only, so one name must mean one tool across catalogs.
             if let Some((other, spec)) = by_name.get(&tool.name)
@@ -325,53 +379,106 @@ fn load_catalogs(sources: &[(String, String)]) -> Result<Vec<GymCatalog>, LearnE
             {
                 return Err(LearnError::invalid(
                     &origin,
-                    format!("tool `{}` differs from the tool of that name in catalog `{other}`; rename one or make them identical", tool.name),
+                    format!(
+                        "tool `{}` differs from the tool of that name in catalog `{other}`; rename one or make them identical",
+                        tool.name
+                    ),
                 ));
             }
             by_name.insert(tool.name.clone(), (name.clone(), tool.clone()));
         }
         if catalogs.iter().any(|catalog| catalog.name == *name) {
-            return Err(LearnError::invalid(&origin, format!("catalog `{name}` is listed twice")));
+            return Err(LearnError::invalid(
+                &origin,
+                format!("catalog `{name}` is listed twice"),
+            ));
         }
-        catalogs.push(GymCatalog { name: name.clone(), heldout: name == HELDOUT_CATALOG, tools, entries });
+        catalogs.push(GymCatalog {
+            name: name.clone(),
+            heldout: name == HELDOUT_CATALOG,
+            tools,
+            entries,
+        });
     }
     if !catalogs.iter().any(|catalog| catalog.heldout) {
-        return Err(LearnError::invalid("data/gym/catalogs", format!("the held-out catalog `{HELDOUT_CATALOG}` is missing")));
+        return Err(LearnError::invalid(
+            "data/gym/catalogs",
+            format!("the held-out catalog `{HELDOUT_CATALOG}` is missing"),
+        ));
     }
     Ok(catalogs)
 }
 
-fn check_slots<'a>(slots: impl IntoIterator<Item = &'a str>, family: &SlotLists, shared: &SlotLists, origin: &str, what: &str) -> Result<(), LearnError> {
+fn check_slots<'a>(
+    slots: impl IntoIterator<Item = &'a str>,
+    family: &SlotLists,
+    shared: &SlotLists,
+    origin: &str,
+    what: &str,
+) -> Result<(), LearnError> {
     for slot in slots {
         if !SlotValues::is_defined(family, shared, slot) {
-            return Err(LearnError::invalid(origin, format!("{what} uses slot `{{{slot}}}`, which no value list defines; add it to data/gym/slots.toml or the family's [family.slots]")));
+            return Err(LearnError::invalid(
+                origin,
+                format!(
+                    "{what} uses slot `{{{slot}}}`, which no value list defines; add it to data/gym/slots.toml or the family's [family.slots]"
+                ),
+            ));
         }
     }
     Ok(())
 }
 
-fn parse_benign(raw: BTreeMap<String, Vec<serde_json::Value>>, family: &SlotLists, shared: &SlotLists) -> Result<HashMap<String, Vec<ArgsTemplate>>, LearnError> {
+fn parse_benign(
+    raw: BTreeMap<String, Vec<serde_json::Value>>,
+    family: &SlotLists,
+    shared: &SlotLists,
+) -> Result<HashMap<String, Vec<ArgsTemplate>>, LearnError> {
     let mut out = HashMap::new();
     for (tool, list) in raw {
         let templates: Vec<ArgsTemplate> = list.iter().map(ArgsTemplate::from_json).collect();
         for template in &templates {
-            check_slots(template.slots(), family, shared, "data/gym/args.toml", &format!("[benign] {tool}"))?;
+            check_slots(
+                template.slots(),
+                family,
+                shared,
+                "data/gym/args.toml",
+                &format!("[benign] {tool}"),
+            )?;
         }
         out.insert(tool, templates);
     }
     Ok(out)
 }
 
-fn parse_attacks(raw: BTreeMap<String, Vec<AttackEntry>>, shared: &SlotLists) -> Result<HashMap<String, Vec<AttackSpec>>, LearnError> {
+fn parse_attacks(
+    raw: BTreeMap<String, Vec<AttackEntry>>,
+    shared: &SlotLists,
+) -> Result<HashMap<String, Vec<AttackSpec>>, LearnError> {
     let empty = SlotLists::new();
     let mut out = HashMap::new();
     for (tool, list) in raw {
         let mut specs = Vec::new();
         for entry in list {
-            let spec = AttackSpec { args: ArgsTemplate::from_json(&entry.args), text: Template::parse(&entry.text) };
+            let spec = AttackSpec {
+                args: ArgsTemplate::from_json(&entry.args),
+                text: Template::parse(&entry.text),
+            };
             let what = format!("[[attack.{tool}]]");
-            check_slots(spec.args.slots(), &empty, shared, "data/gym/args.toml", &what)?;
-            check_slots(spec.text.slots(), &empty, shared, "data/gym/args.toml", &what)?;
+            check_slots(
+                spec.args.slots(),
+                &empty,
+                shared,
+                "data/gym/args.toml",
+                &what,
+            )?;
+            check_slots(
+                spec.text.slots(),
+                &empty,
+                shared,
+                "data/gym/args.toml",
+                &what,
+            )?;
             specs.push(spec);
         }
         out.insert(tool, specs);
@@ -391,77 +498,157 @@ fn load_family(
     let fail = |message: String| LearnError::invalid(origin, format!("family `{id}`: {message}"));
     if aethelgard_governor::tasks::get(&entry.task_type).is_none() {
         let known: Vec<&str> = aethelgard_governor::tasks::ids().collect();
-        return Err(fail(format!("task type `{}` is not a governor task type; expected one of {}", entry.task_type, known.join(", "))));
+        return Err(fail(format!(
+            "task type `{}` is not a governor task type; expected one of {}",
+            entry.task_type,
+            known.join(", ")
+        )));
     }
     if entry.templates.len() < MIN_TEMPLATES {
-        return Err(fail(format!("has {} templates; a family needs at least {MIN_TEMPLATES}", entry.templates.len())));
+        return Err(fail(format!(
+            "has {} templates; a family needs at least {MIN_TEMPLATES}",
+            entry.templates.len()
+        )));
     }
-    let parsed: Vec<Template> = entry.templates.iter().map(|text| Template::parse(text)).collect();
+    let parsed: Vec<Template> = entry
+        .templates
+        .iter()
+        .map(|text| Template::parse(text))
+        .collect();
     for template in &parsed {
-        check_slots(template.slots(), &entry.slots, shared, origin, &format!("family `{id}`: a template"))?;
+        check_slots(
+            template.slots(),
+            &entry.slots,
+            shared,
+            origin,
+            &format!("family `{id}`: a template"),
+        )?;
     }
     let mut args = BTreeMap::new();
     for (tool, list) in &entry.args {
         let templates: Vec<ArgsTemplate> = list.iter().map(ArgsTemplate::from_json).collect();
         for template in &templates {
-            check_slots(template.slots(), &entry.slots, shared, origin, &format!("family `{id}`: args of `{tool}`"))?;
+            check_slots(
+                template.slots(),
+                &entry.slots,
+                shared,
+                origin,
+                &format!("family `{id}`: args of `{tool}`"),
+            )?;
         }
         args.insert(tool.clone(), templates);
     }
     if entry.on.is_empty() {
-        return Err(fail("runs on no catalog; add a [family.on.<catalog>] table".to_owned()));
+        return Err(fail(
+            "runs on no catalog; add a [family.on.<catalog>] table".to_owned(),
+        ));
     }
     let mut runs = Vec::new();
     for (catalog_name, needs) in entry.on {
-        let Some(catalog_index) = catalogs.iter().position(|catalog| catalog.name == catalog_name) else {
-            let known: Vec<&str> = catalogs.iter().map(|catalog| catalog.name.as_str()).collect();
-            return Err(fail(format!("catalog `{catalog_name}` does not exist; expected one of {}", known.join(", "))));
+        let Some(catalog_index) = catalogs
+            .iter()
+            .position(|catalog| catalog.name == catalog_name)
+        else {
+            let known: Vec<&str> = catalogs
+                .iter()
+                .map(|catalog| catalog.name.as_str())
+                .collect();
+            return Err(fail(format!(
+                "catalog `{catalog_name}` does not exist; expected one of {}",
+                known.join(", ")
+            )));
         };
-        let Some(catalog) = catalogs.get(catalog_index) else { continue };
+        let Some(catalog) = catalogs.get(catalog_index) else {
+            continue;
+        };
         let tool_index = |name: &str| {
-            catalog.index_of(name).ok_or_else(|| fail(format!("tool `{name}` is not in catalog `{catalog_name}`")))
+            catalog
+                .index_of(name)
+                .ok_or_else(|| fail(format!("tool `{name}` is not in catalog `{catalog_name}`")))
         };
         let alternative_rate = needs.alternative_rate.unwrap_or(DEFAULT_ALTERNATIVE_RATE);
         if !(0.0..=1.0).contains(&alternative_rate) {
-            return Err(fail(format!("alternative_rate {alternative_rate} on `{catalog_name}` must lie in 0..=1")));
+            return Err(fail(format!(
+                "alternative_rate {alternative_rate} on `{catalog_name}` must lie in 0..=1"
+            )));
         }
         if needs.required.is_empty() {
-            return Err(fail(format!("needs nothing on `{catalog_name}`; list at least one required group")));
+            return Err(fail(format!(
+                "needs nothing on `{catalog_name}`; list at least one required group"
+            )));
         }
         let mut groups = Vec::new();
         let optional = needs.optional.into_iter().map(|entry| (entry.any, entry.p));
-        for (names, probability) in needs.required.into_iter().map(|names| (names, 1.0)).chain(optional) {
+        for (names, probability) in needs
+            .required
+            .into_iter()
+            .map(|names| (names, 1.0))
+            .chain(optional)
+        {
             if names.is_empty() {
                 return Err(fail(format!("an empty tool group on `{catalog_name}`")));
             }
             if !(0.0..=1.0).contains(&probability) {
-                return Err(fail(format!("optional probability {probability} on `{catalog_name}` must lie in 0..=1")));
+                return Err(fail(format!(
+                    "optional probability {probability} on `{catalog_name}` must lie in 0..=1"
+                )));
             }
-            let tools = names.iter().map(|name| tool_index(name)).collect::<Result<Vec<_>, _>>()?;
-            groups.push(GroupSpec { tools, probability, alternative_rate });
+            let tools = names
+                .iter()
+                .map(|name| tool_index(name))
+                .collect::<Result<Vec<_>, _>>()?;
+            groups.push(GroupSpec {
+                tools,
+                probability,
+                alternative_rate,
+            });
         }
         let target_names = match needs.injection {
             Some(names) => names,
-            None => defaults.get(&catalog_name).map(|d| d.injection.clone()).unwrap_or_default(),
+            None => defaults
+                .get(&catalog_name)
+                .map(|d| d.injection.clone())
+                .unwrap_or_default(),
         };
         if target_names.is_empty() {
-            return Err(fail(format!("no injection targets on `{catalog_name}`; list `injection` or set [defaults.{catalog_name}]")));
+            return Err(fail(format!(
+                "no injection targets on `{catalog_name}`; list `injection` or set [defaults.{catalog_name}]"
+            )));
         }
         let mut injection_targets = Vec::new();
         for name in &target_names {
             let index = tool_index(name)?;
             let attackable = catalog.tools.get(index).is_some_and(|tool| {
-                tool.risk.iter().any(|tag| tag.is_dangerous() || matches!(tag, RiskTag::Message))
+                tool.risk
+                    .iter()
+                    .any(|tag| tag.is_dangerous() || matches!(tag, RiskTag::Message))
             });
             if !attackable {
-                return Err(fail(format!("injection target `{name}` carries no dangerous or message tag; an attack through it would be harmless")));
+                return Err(fail(format!(
+                    "injection target `{name}` carries no dangerous or message tag; an attack through it would be harmless"
+                )));
             }
             if attacks.get(name).is_none_or(Vec::is_empty) {
-                return Err(fail(format!("injection target `{name}` has no [[attack.{name}]] entry in data/gym/args.toml")));
+                return Err(fail(format!(
+                    "injection target `{name}` has no [[attack.{name}]] entry in data/gym/args.toml"
+                )));
             }
             injection_targets.push(index);
         }
-        runs.push(FamilyRun { catalog: catalog_name, catalog_index, groups, injection_targets });
+        runs.push(FamilyRun {
+            catalog: catalog_name,
+            catalog_index,
+            groups,
+            injection_targets,
+        });
     }
-    Ok(Family { id, task_type: entry.task_type, templates: entry.templates, runs, parsed, slots: entry.slots, args })
+    Ok(Family {
+        id,
+        task_type: entry.task_type,
+        templates: entry.templates,
+        runs,
+        parsed,
+        slots: entry.slots,
+        args,
+    })
 }

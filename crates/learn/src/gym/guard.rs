@@ -22,7 +22,14 @@ pub struct AllowAll;
 
 impl CallGuard for AllowAll {
     fn judge(&mut self, _call: &ToolCall, _tool: &ToolSpec) -> Decision {
-        Decision { decision: DecisionKind::Allow, stage: Stage::Rules, score: 0.0, rule: None, reason: String::new(), latency_us: 0 }
+        Decision {
+            decision: DecisionKind::Allow,
+            stage: Stage::Rules,
+            score: 0.0,
+            rule: None,
+            reason: String::new(),
+            latency_us: 0,
+        }
     }
 }
 
@@ -49,9 +56,15 @@ impl RouterGuard {
             .map_err(|e| LearnError::invalid("built-in default policy", e.to_string()))?;
         catalog.extend(gym.tool_entries().cloned());
         let env = Environment::new(GYM_HOME, GYM_WORKSPACE);
-        let router = Router::with_examples(file, catalog, "built-in default policy with the gym's catalogs", env, Examples::Trust)
-            .and_then(|router| router.with_policy_stage2(None))
-            .map_err(|e| LearnError::invalid("built-in default policy", e.to_string()))?;
+        let router = Router::with_examples(
+            file,
+            catalog,
+            "built-in default policy with the gym's catalogs",
+            env,
+            Examples::Trust,
+        )
+        .and_then(|router| router.with_policy_stage2(None))
+        .map_err(|e| LearnError::invalid("built-in default policy", e.to_string()))?;
         Ok(Self::new(router))
     }
 

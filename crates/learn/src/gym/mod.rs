@@ -38,6 +38,11 @@ pub mod scenario;
 pub mod template;
 
 pub use agent::{AttackOutcome, Outcome};
-pub use data::{Family, FamilyRun, GroupSpec, Gym, GymCatalog, GymSources, HELDOUT_CATALOG, MIN_TEMPLATES};
+pub use data::{
+    Family, FamilyRun, GroupSpec, Gym, GymCatalog, GymSources, HELDOUT_CATALOG, MIN_TEMPLATES,
+};
 pub use guard::{AllowAll, CallGuard, RouterGuard};
-pub use scenario::{GymConfig, Injection, NeedGroup, Scenario, TemplateSplit, heldout_template_count, is_heldout_template};
+pub use scenario::{
+    GymConfig, Injection, NeedGroup, Scenario, TemplateSplit, heldout_template_count,
+    is_heldout_template,
+};

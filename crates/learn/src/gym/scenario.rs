@@ -50,7 +50,14 @@ pub struct GymConfig {
 
 impl Default for GymConfig {
     fn default() -> Self {
-        Self { seed: 0, sessions: 1000, injection_rate: DEFAULT_INJECTION_RATE, catalogs: None, families: None, templates: TemplateSplit::All }
+        Self {
+            seed: 0,
+            sessions: 1000,
+            injection_rate: DEFAULT_INJECTION_RATE,
+            catalogs: None,
+            families: None,
+            templates: TemplateSplit::All,
+        }
     }
 }
 
@@ -134,7 +141,12 @@ impl Scenario {
 
     /// Names of the tools in N.
     pub fn needed_names(&self) -> Vec<&str> {
-        self.tools.iter().zip(&self.needed).filter(|(_, n)| **n).map(|(tool, _)| tool.name.as_str()).collect()
+        self.tools
+            .iter()
+            .zip(&self.needed)
+            .filter(|(_, n)| **n)
+            .map(|(tool, _)| tool.name.as_str())
+            .collect()
     }
 
     /// The oracle's grant: exactly N.
@@ -159,15 +171,27 @@ impl Gym {
     /// uniformly within `cfg.templates`.
     pub fn scenarios(&self, cfg: &GymConfig) -> Result<Vec<Scenario>, LearnError> {
         if !(0.0..=1.0).contains(&cfg.injection_rate) {
-            return Err(LearnError::invalid("gym config", format!("injection_rate {} must lie in 0..=1", cfg.injection_rate)));
+            return Err(LearnError::invalid(
+                "gym config",
+                format!("injection_rate {} must lie in 0..=1", cfg.injection_rate),
+            ));
         }
         let pool = self.pool(cfg)?;
         let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
         let mut scenarios = Vec::with_capacity(cfg.sessions);
         for index in 0..cfg.sessions {
-            let Some((catalog_index, families)) = pick(&mut rng, pool.len()).and_then(|i| pool.get(i)) else { break };
-            let Some(&family_index) = pick(&mut rng, families.len()).and_then(|i| families.get(i)) else { continue };
-            if let Some(scenario) = self.scenario(cfg, index, *catalog_index, family_index, &mut rng) {
+            let Some((catalog_index, families)) =
+                pick(&mut rng, pool.len()).and_then(|i| pool.get(i))
+            else {
+                break;
+            };
+            let Some(&family_index) = pick(&mut rng, families.len()).and_then(|i| families.get(i))
+            else {
+                continue;
+            };
+            if let Some(scenario) =
+                self.scenario(cfg, index, *catalog_index, family_index, &mut rng)
+            {
                 scenarios.push(scenario);
             }
         }
@@ -180,20 +204,33 @@ impl Gym {
             for name in names {
                 if self.catalog(name).is_none() {
                     let known: Vec<&str> = self.catalogs.iter().map(|c| c.name.as_str()).collect();
-                    return Err(LearnError::invalid("gym config", format!("catalog `{name}` does not exist; expected one of {}", known.join(", "))));
+                    return Err(LearnError::invalid(
+                        "gym config",
+                        format!(
+                            "catalog `{name}` does not exist; expected one of {}",
+                            known.join(", ")
+                        ),
+                    ));
                 }
             }
         }
         if let Some(ids) = &cfg.families {
             for id in ids {
                 if self.family(id).is_none() {
-                    return Err(LearnError::invalid("gym config", format!("family `{id}` does not exist; see data/gym/families/")));
+                    return Err(LearnError::invalid(
+                        "gym config",
+                        format!("family `{id}` does not exist; see data/gym/families/"),
+                    ));
                 }
             }
         }
         let mut pool = Vec::new();
         for (catalog_index, catalog) in self.catalogs.iter().enumerate() {
-            if cfg.catalogs.as_ref().is_some_and(|names| !names.contains(&catalog.name)) {
+            if cfg
+                .catalogs
+                .as_ref()
+                .is_some_and(|names| !names.contains(&catalog.name))
+            {
                 continue;
             }
             let families: Vec<usize> = self
@@ -203,7 +240,11 @@ impl Gym {
                 .flatten()
                 .copied()
                 .filter(|&f| {
-                    cfg.families.as_ref().is_none_or(|ids| self.families.get(f).is_some_and(|family| ids.contains(&family.id)))
+                    cfg.families.as_ref().is_none_or(|ids| {
+                        self.families
+                            .get(f)
+                            .is_some_and(|family| ids.contains(&family.id))
+                    })
                 })
                 .collect();
             if !families.is_empty() {
@@ -211,12 +252,22 @@ impl Gym {
             }
         }
         if pool.is_empty() && cfg.sessions > 0 {
-            return Err(LearnError::invalid("gym config", "no family runs on the chosen catalogs"));
+            return Err(LearnError::invalid(
+                "gym config",
+                "no family runs on the chosen catalogs",
+            ));
         }
         Ok(pool)
     }
 
-    fn scenario(&self, cfg: &GymConfig, index: usize, catalog_index: usize, family_index: usize, rng: &mut ChaCha8Rng) -> Option<Scenario> {
+    fn scenario(
+        &self,
+        cfg: &GymConfig,
+        index: usize,
+        catalog_index: usize,
+        family_index: usize,
+        rng: &mut ChaCha8Rng,
+    ) -> Option<Scenario> {
         let catalog = self.catalogs.get(catalog_index)?;
         let family = self.families.get(family_index)?;
         let run = family.run_on(&catalog.name)?;
@@ -239,8 +290,12 @@ impl Gym {
                 continue;
             }
             let (&preferred, alternatives) = group.tools.split_first()?;
-            let chosen = if !alternatives.is_empty() && rng.random::<f64>() < group.alternative_rate {
-                pick(rng, alternatives.len()).and_then(|i| alternatives.get(i)).copied().unwrap_or(preferred)
+            let chosen = if !alternatives.is_empty() && rng.random::<f64>() < group.alternative_rate
+            {
+                pick(rng, alternatives.len())
+                    .and_then(|i| alternatives.get(i))
+                    .copied()
+                    .unwrap_or(preferred)
             } else {
                 preferred
             };
@@ -251,7 +306,11 @@ impl Gym {
             if let Some(flag) = needed.get_mut(chosen) {
                 *flag = true;
             }
-            needs.push(NeedGroup { tools: group.tools.clone(), chosen, required });
+            needs.push(NeedGroup {
+                tools: group.tools.clone(),
+                chosen,
+                required,
+            });
         }
 
         let injection = if rng.random::<f64>() < cfg.injection_rate {
@@ -277,7 +336,13 @@ impl Gym {
         })
     }
 
-    fn injection(&self, targets: &[usize], catalog: &super::data::GymCatalog, slots: &mut SlotValues<'_>, rng: &mut ChaCha8Rng) -> Option<Injection> {
+    fn injection(
+        &self,
+        targets: &[usize],
+        catalog: &super::data::GymCatalog,
+        slots: &mut SlotValues<'_>,
+        rng: &mut ChaCha8Rng,
+    ) -> Option<Injection> {
         let &target = pick(rng, targets.len()).and_then(|i| targets.get(i))?;
         let tool = catalog.tools.get(target)?;
         let attacks = self.attacks.get(&tool.name)?;

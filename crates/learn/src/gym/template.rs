@@ -29,9 +29,15 @@ impl Template {
             let (before, after_open) = rest.split_at(open);
             literal.push_str(before);
             let after = after_open.get(1..).unwrap_or("");
-            let name_len = after.find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')).unwrap_or(after.len());
+            let name_len = after
+                .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+                .unwrap_or(after.len());
             let name = after.get(..name_len).unwrap_or("");
-            if name_len > 0 && after.get(name_len..).is_some_and(|tail| tail.starts_with('}')) {
+            if name_len > 0
+                && after
+                    .get(name_len..)
+                    .is_some_and(|tail| tail.starts_with('}'))
+            {
                 if !literal.is_empty() {
                     parts.push(Part::Text(std::mem::take(&mut literal)));
                 }
@@ -86,17 +92,32 @@ pub struct SlotValues<'a> {
 
 impl<'a> SlotValues<'a> {
     pub fn new(family: &'a SlotLists, shared: &'a SlotLists) -> Self {
-        Self { family, shared, chosen: BTreeMap::new() }
+        Self {
+            family,
+            shared,
+            chosen: BTreeMap::new(),
+        }
     }
 
     /// Starts from values chosen earlier (a scenario's), sampling only slots not among them.
-    pub fn with_chosen(family: &'a SlotLists, shared: &'a SlotLists, chosen: BTreeMap<String, String>) -> Self {
-        Self { family, shared, chosen }
+    pub fn with_chosen(
+        family: &'a SlotLists,
+        shared: &'a SlotLists,
+        chosen: BTreeMap<String, String>,
+    ) -> Self {
+        Self {
+            family,
+            shared,
+            chosen,
+        }
     }
 
     /// Whether `name` has a value list (the loader checks every template with this).
     pub fn is_defined(family: &SlotLists, shared: &SlotLists, name: &str) -> bool {
-        family.get(name).or_else(|| shared.get(name)).is_some_and(|list| !list.is_empty())
+        family
+            .get(name)
+            .or_else(|| shared.get(name))
+            .is_some_and(|list| !list.is_empty())
     }
 
     /// The session's value for `name`: the one chosen earlier, or a fresh draw. An undefined
@@ -105,7 +126,10 @@ impl<'a> SlotValues<'a> {
         if !self.chosen.contains_key(name) {
             let list = self.family.get(name).or_else(|| self.shared.get(name));
             let value = match list {
-                Some(list) if !list.is_empty() => list.get(rng.random_range(0..list.len())).cloned().unwrap_or_default(),
+                Some(list) if !list.is_empty() => list
+                    .get(rng.random_range(0..list.len()))
+                    .cloned()
+                    .unwrap_or_default(),
                 _ => format!("{{{name}}}"),
             };
             self.chosen.insert(name.to_owned(), value);
@@ -133,8 +157,14 @@ impl ArgsTemplate {
     pub fn from_json(value: &serde_json::Value) -> Self {
         match value {
             serde_json::Value::String(text) => Self::Text(Template::parse(text)),
-            serde_json::Value::Array(items) => Self::Array(items.iter().map(Self::from_json).collect()),
-            serde_json::Value::Object(map) => Self::Object(map.iter().map(|(key, value)| (key.clone(), Self::from_json(value))).collect()),
+            serde_json::Value::Array(items) => {
+                Self::Array(items.iter().map(Self::from_json).collect())
+            }
+            serde_json::Value::Object(map) => Self::Object(
+                map.iter()
+                    .map(|(key, value)| (key.clone(), Self::from_json(value)))
+                    .collect(),
+            ),
             other => Self::Literal(other.clone()),
         }
     }
@@ -152,10 +182,15 @@ impl ArgsTemplate {
     pub fn fill(&self, values: &mut SlotValues<'_>, rng: &mut impl Rng) -> serde_json::Value {
         match self {
             Self::Text(template) => serde_json::Value::String(template.fill(values, rng)),
-            Self::Array(items) => serde_json::Value::Array(items.iter().map(|item| item.fill(values, rng)).collect()),
-            Self::Object(fields) => {
-                serde_json::Value::Object(fields.iter().map(|(key, value)| (key.clone(), value.fill(values, rng))).collect())
+            Self::Array(items) => {
+                serde_json::Value::Array(items.iter().map(|item| item.fill(values, rng)).collect())
             }
+            Self::Object(fields) => serde_json::Value::Object(
+                fields
+                    .iter()
+                    .map(|(key, value)| (key.clone(), value.fill(values, rng)))
+                    .collect(),
+            ),
             Self::Literal(value) => value.clone(),
         }
     }
