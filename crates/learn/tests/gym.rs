@@ -631,6 +631,14 @@ fn print_gym_figures() {
     eprintln!(
         "load {loaded:?}; 10,000 scenarios generated in {generated:?}, run (all tools, AllowAll) in {ran:?}"
     );
+    for outcome in outcomes
+        .iter()
+        .filter(|o| o.attack != AttackOutcome::None)
+        .take(2)
+        .chain(outcomes.iter().take(2))
+    {
+        eprintln!("{}", serde_json::to_string(&outcome.record).unwrap());
+    }
     let success = outcomes.iter().filter(|o| o.success).count();
     let calls: usize = outcomes.iter().map(|o| o.record.calls.len()).sum();
     eprintln!("all tools: success {success} of 10000, {calls} calls");

@@ -73,7 +73,8 @@ pub enum AttackOutcome {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
     /// The session as a log holds it: `source = "gym"`, `granted`, ground-truth `needed`, every
-    /// call with the guard's decision, the injection text as the first call's `output`.
+    /// call with the guard's decision (none under [`super::AllowAll`]), the injection text as
+    /// the first call's `output`.
     pub record: SessionRecord,
     pub success: bool,
     /// Need groups with no granted tool (required-tool denials).
@@ -146,16 +147,21 @@ impl Session<'_, '_> {
         let decision = self.guard.judge(&call, spec);
         let allowed = decision.decision == DecisionKind::Allow;
         self.calls_blocked += usize::from(!allowed);
-        self.calls.push(SessionCall {
-            tool: call.tool,
-            args: call.args,
-            decision: Some(decision.decision),
-            stage: Some(decision.stage),
-            rule: decision.rule,
-            score: Some(decision.score),
-            reason: (!decision.reason.is_empty()).then_some(decision.reason),
-            ..SessionCall::default()
-        });
+        let recorded = if self.guard.records_decisions() {
+            SessionCall {
+                tool: call.tool,
+                args: call.args,
+                decision: Some(decision.decision),
+                stage: Some(decision.stage),
+                rule: decision.rule,
+                score: Some(decision.score),
+                reason: (!decision.reason.is_empty()).then_some(decision.reason),
+                ..SessionCall::default()
+            }
+        } else {
+            SessionCall::new(call.tool, call.args)
+        };
+        self.calls.push(recorded);
         allowed
     }
 }

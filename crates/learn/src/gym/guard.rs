@@ -14,6 +14,12 @@ use aethelgard_router::{Environment, Examples, Router};
 /// injected output mentions can be told apart from one the user asked for.
 pub trait CallGuard {
     fn judge(&mut self, call: &ToolCall, tool: &ToolSpec) -> Decision;
+
+    /// Whether the session record should carry the guard's decisions. A guard that judges
+    /// nothing ([`AllowAll`]) leaves them out, as a runtime without governance logs no decision.
+    fn records_decisions(&self) -> bool {
+        true
+    }
 }
 
 /// No governance: every call runs (the runtimes' default).
@@ -30,6 +36,10 @@ impl CallGuard for AllowAll {
             reason: String::new(),
             latency_us: 0,
         }
+    }
+
+    fn records_decisions(&self) -> bool {
+        false
     }
 }
 
