@@ -196,7 +196,18 @@ fn cross_validation_report() {
     use aethelgard_router::stage2::linear::TrainConfig;
     use std::collections::BTreeMap;
     let corpus = read_corpus(TRAINING_FILES);
-    let config = TrainConfig::default();
+    // Settings to compare, from the environment: AETHELGARD_CV_PRIOR, _EPOCHS, _PAIRS=1.
+    let env = |name: &str| std::env::var(format!("AETHELGARD_CV_{name}")).ok();
+    let mut config = TrainConfig::default();
+    if let Some(prior) = env("PRIOR") {
+        config.prior = prior.parse().unwrap();
+    }
+    if let Some(epochs) = env("EPOCHS") {
+        config.epochs = epochs.parse().unwrap();
+    }
+    if env("PAIRS").is_some() {
+        config.features.pairs = true;
+    }
     let examples: Vec<Example> = corpus
         .iter()
         .map(|l| {
@@ -232,6 +243,22 @@ fn cross_validation_report() {
     for (family, (malicious, n, total, wrong)) in worst.iter().take(40) {
         println!("  {:<55} {} wrong {wrong:>2}/{n:<2} mean risk {:.2}", family, if *malicious { "M" } else { "B" }, total / *n as f64);
     }
+    // AETHELGARD_CV_SHOW=family,family: the features two calls of each family set, and their risk.
+    let show = std::env::var("AETHELGARD_CV_SHOW").unwrap_or_default();
+    for family in show.split(',').filter(|f| !f.is_empty()) {
+        for (l, r) in corpus.iter().zip(&trained.cross_validated).filter(|(l, _)| l.group() == family).take(2) {
+            let call = l.call();
+            let subject = l.subject(&call);
+            let found = features::extract(&subject, &config.features);
+            let wanted = found.iter().map(|(i, _)| *i).collect();
+            let names = features::explain(&subject, &config.features, &wanted);
+            println!("\n{family} ({}) risk {r:.3}: {}", l.label, l.request);
+            for (i, _) in &found {
+                let id = features::named_ids().get(*i as usize - config.features.buckets as usize).cloned().unwrap_or_default();
+                println!("    {id:<34} {:+.2}  {}", model_weight(&trained.model, *i as usize - config.features.buckets as usize), names.get(i).cloned().unwrap_or_default());
+            }
+        }
+    }
     let model = trained.model;
     let ids = features::named_ids();
     let mut weights: Vec<(String, f64)> = ids.iter().enumerate().map(|(i, id)| (id.clone(), model_weight(&model, i))).filter(|(_, w)| *w != 0.0).collect();
@@ -243,4 +270,24 @@ fn model_weight(model: &aethelgard_router::stage2::linear::LinearModel, named: u
     let json: Value = serde_json::from_str(&model.to_json()).unwrap();
     let id = &aethelgard_router::stage2::features::named_ids()[named];
     json["named"].get(id).and_then(Value::as_i64).map_or(0.0, |u| u as f64 * 1e-4)
+}
+
+/// The shipped model is what `aethelgard train router --corpus data/corpus/calls.jsonl --corpus
+/// data/corpus/calls_heldout.jsonl` (seed 7) writes, byte for byte: retrain after changing the
+/// features or the training settings.
+#[test]
+fn the_shipped_model_is_reproduced_by_training() {
+    use aethelgard_router::stage2::features;
+    use aethelgard_router::stage2::linear::train::{Example, train};
+    use aethelgard_router::stage2::linear::TrainConfig;
+    let config = TrainConfig::default();
+    let examples: Vec<Example> = read_corpus(TRAINING_FILES)
+        .iter()
+        .map(|l| {
+            let call = l.call();
+            Example { features: features::extract(&l.subject(&call), &config.features), malicious: l.is_malicious(), group: l.group().to_owned() }
+        })
+        .collect();
+    let shipped = include_str!("../../../data/router/stage2-linear.json");
+    assert!(train(&examples, &config).model.to_json() == shipped, "data/router/stage2-linear.json is stale: retrain it (data/router/README.md)");
 }

@@ -140,8 +140,45 @@ pub struct LinearModel {
     pub thresholds: Thresholds,
     /// In units of [`UNIT`].
     pub(crate) bias: i64,
-    /// One per feature ([`FeatureConfig::dimension`]), each a whole number of units.
-    pub(crate) weights: Vec<f32>,
+    /// Each a whole number of units.
+    pub(crate) weights: Weights,
+}
+
+/// A model's weights, stored by what is not zero: a named-only model holds a few hundred bytes,
+/// not a slot for every hash bucket.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Weights {
+    buckets: u32,
+    /// Non-zero hashed weights, sorted by bucket.
+    hashed: Vec<(u32, f32)>,
+    /// One per named feature.
+    named: Vec<f32>,
+}
+
+impl Weights {
+    /// From one weight per feature ([`FeatureConfig::dimension`]).
+    pub(crate) fn from_dense(buckets: u32, dense: &[f32]) -> Self {
+        let split = (buckets as usize).min(dense.len());
+        let (hashed, named) = dense.split_at(split);
+        let hashed = hashed.iter().enumerate().filter(|(_, w)| **w != 0.0).filter_map(|(i, w)| Some((u32::try_from(i).ok()?, *w))).collect();
+        let mut named = named.to_vec();
+        named.resize(features::named_count(), 0.0);
+        Self { buckets, hashed, named }
+    }
+
+    /// The weight of feature `index`.
+    pub fn get(&self, index: u32) -> f32 {
+        match index.checked_sub(self.buckets) {
+            Some(named) => self.named.get(named as usize).copied().unwrap_or(0.0),
+            None => self.hashed.binary_search_by_key(&index, |(i, _)| *i).ok().and_then(|at| self.hashed.get(at)).map_or(0.0, |(_, w)| *w),
+        }
+    }
+
+    /// The weights that are not zero, by feature index.
+    pub fn nonzero(&self) -> impl Iterator<Item = (usize, f32)> + '_ {
+        let named = self.named.iter().enumerate().filter(|(_, w)| **w != 0.0).map(|(i, w)| (self.buckets as usize + i, *w));
+        self.hashed.iter().map(|(i, w)| (*i as usize, *w)).chain(named)
+    }
 }
 
 impl LinearModel {
@@ -149,9 +186,7 @@ impl LinearModel {
     pub fn score(&self, features: &Features) -> f64 {
         let mut total = self.bias as f64 * UNIT;
         for (index, value) in features {
-            if let Some(w) = self.weights.get(*index as usize) {
-                total += f64::from(*w) * f64::from(*value);
-            }
+            total += f64::from(self.weights.get(*index)) * f64::from(*value);
         }
         total
     }
@@ -163,7 +198,7 @@ impl LinearModel {
 
     /// How many weights are not zero.
     pub fn weight_count(&self) -> usize {
-        self.weights.iter().filter(|w| **w != 0.0).count()
+        self.weights.nonzero().count()
     }
 
     /// The file's text.
@@ -174,8 +209,8 @@ impl LinearModel {
         let mut gaps = Vec::new();
         let mut values = Vec::new();
         let mut previous = 0usize;
-        for (index, weight) in self.weights.iter().enumerate() {
-            let units = to_units(f64::from(*weight));
+        for (index, weight) in self.weights.nonzero() {
+            let units = to_units(f64::from(weight));
             if units == 0 {
                 continue;
             }
@@ -231,27 +266,29 @@ impl LinearModel {
         if file.hashed.buckets.len() != file.hashed.values.len() {
             return Err(invalid(format!("`hashed` has {} buckets but {} values", file.hashed.buckets.len(), file.hashed.values.len())));
         }
-        let buckets = config.buckets as usize;
-        let mut weights = vec![0.0f32; config.dimension()];
-        let mut index = 0usize;
+        let buckets = config.buckets;
+        let mut hashed = Vec::with_capacity(file.hashed.values.len());
+        let mut index = 0u32;
         for (n, (gap, value)) in file.hashed.buckets.iter().zip(&file.hashed.values).enumerate() {
-            index = index.saturating_add(*gap as usize);
+            index = index.saturating_add(*gap);
             if index >= buckets || (n > 0 && *gap == 0) {
                 return Err(invalid(format!("hashed weight {n} lands on bucket {index}, outside 0..{buckets} or twice")));
             }
-            if let Some(slot) = weights.get_mut(index) {
-                *slot = from_units(*value);
+            if *value != 0 {
+                hashed.push((index, from_units(*value)));
             }
         }
         let positions: HashMap<String, usize> = features::named_ids().into_iter().enumerate().map(|(i, id)| (id, i)).collect();
+        let mut named = vec![0.0f32; features::named_count()];
         for (id, value) in &file.named {
             let position = positions.get(id).ok_or_else(|| invalid(format!("unknown named feature `{id}` (a model from another version of the features?)")))?;
-            if let Some(slot) = weights.get_mut(buckets + position) {
+            if let Some(slot) = named.get_mut(*position) {
                 *slot = from_units(*value);
             }
         }
         let calibration = Calibration { a: tidy(file.calibration.a, 6), b: tidy(file.calibration.b, 6), ..file.calibration };
         let thresholds = Thresholds { lower: tidy(t.lower, 4), upper: tidy(t.upper, 4) };
+        let weights = Weights { buckets, hashed, named };
         Ok(Self { features: config, training: file.training, calibration, thresholds, bias: file.bias, weights })
     }
 }
@@ -373,7 +410,7 @@ impl LinearClassifier {
         let toward_risk = decision != DecisionKind::Allow;
         let mut pushes: Vec<(u32, f64)> = features
             .iter()
-            .filter_map(|(i, v)| Some((*i, f64::from(*self.model.weights.get(*i as usize)?) * f64::from(*v))))
+            .map(|(i, v)| (*i, f64::from(self.model.weights.get(*i)) * f64::from(*v)))
             .filter(|(_, c)| if toward_risk { *c > 0.0 } else { *c < 0.0 })
             .collect();
         pushes.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));

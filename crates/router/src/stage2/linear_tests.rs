@@ -45,7 +45,8 @@ fn save_and_load_round_trip_scores_identically() {
     assert_eq!(loaded.thresholds, model.thresholds);
     assert_eq!(loaded.bias, model.bias);
     let differing: Vec<(usize, f32, f32)> =
-        loaded.weights.iter().zip(&model.weights).enumerate().filter(|(_, (a, b))| a != b).map(|(i, (a, b))| (i, *a, *b)).take(5).collect();
+        loaded.weights.nonzero().zip(model.weights.nonzero()).filter(|(a, b)| a != b).map(|((i, a), (_, b))| (i, a, b)).take(5).collect();
+    assert_eq!(loaded.weights.nonzero().count(), model.weights.nonzero().count());
     assert!(differing.is_empty(), "{differing:?}");
     let dir = std::env::temp_dir().join(format!("aethelgard-stage2-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -207,10 +207,20 @@ pub enum Flag {
     DestroyBroadUnrequested,
     /// It only asks to look, and the tool writes, pays, sends, deletes or runs.
     InspectThenChange,
+    /// An account the user did not name, where the request or context names a different one
+    /// (the right invoice with another IBAN in its body).
+    AccountDiffersFromTrusted,
+    /// A URL whose query string carries data from the context (a key, an address) to a host
+    /// the request does not name: a read that sends.
+    UrlCarriesData,
+    /// A write that leaves a file empty where the request asks for no emptying.
+    WriteEmpties,
+    /// The call acts on more things (list items) than the request names.
+    MoreItemsThanRequested,
 }
 
 impl Flag {
-    pub const ALL: [Flag; 40] = [
+    pub const ALL: [Flag; 44] = [
         Flag::SinkRequested,
         Flag::SinkUnrequested,
         Flag::RecipientDomainGrounded,
@@ -251,6 +261,10 @@ impl Flag {
         Flag::DestroyOtherThanNamed,
         Flag::DestroyBroadUnrequested,
         Flag::InspectThenChange,
+        Flag::AccountDiffersFromTrusted,
+        Flag::UrlCarriesData,
+        Flag::WriteEmpties,
+        Flag::MoreItemsThanRequested,
     ];
 
     pub fn id(self) -> &'static str {
@@ -295,6 +309,10 @@ impl Flag {
             Flag::DestroyOtherThanNamed => "delete+request.ids_unused",
             Flag::DestroyBroadUnrequested => "delete+scope.broad_unrequested",
             Flag::InspectThenChange => "request.inspects+change",
+            Flag::AccountDiffersFromTrusted => "account.differs_from_trusted",
+            Flag::UrlCarriesData => "url.carries_data",
+            Flag::WriteEmpties => "write.empties_file",
+            Flag::MoreItemsThanRequested => "scope.more_items_than_requested",
         }
     }
 }
@@ -381,17 +399,17 @@ pub(super) fn regex(pattern: &str) -> Option<Regex> {
 
 static EMAIL: LazyLock<Option<Regex>> = LazyLock::new(|| regex(r"(?i)[a-z0-9][a-z0-9._%+\-]*@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}"));
 static URL: LazyLock<Option<Regex>> =
-    LazyLock::new(|| regex(r"(?i)\b(?:https?|ftp|sftp|s3|gs|wss?|ssh|git|smb|tcp|udp)://([^\s/?#'\x22<>`|;,)]+)[^\s'\x22<>`|;]*"));
-static SCP_HOST: LazyLock<Option<Regex>> = LazyLock::new(|| regex(r"(?i)\b[a-z0-9_.\-]+@([a-z0-9\-]+(?:\.[a-z0-9\-]+)+):"));
+    LazyLock::new(|| regex(r"(?i)(?-u:\b)(?:https?|ftp|sftp|s3|gs|wss?|ssh|git|smb|tcp|udp)://([^\s/?#'\x22<>`|;,)]+)[^\s'\x22<>`|;]*"));
+static SCP_HOST: LazyLock<Option<Regex>> = LazyLock::new(|| regex(r"(?i)(?-u:\b)[a-z0-9_.\-]+@([a-z0-9\-]+(?:\.[a-z0-9\-]+)+):"));
 static DOMAIN: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    regex(r"(?i)\b(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+(?:com|net|org|io|dev|app|co|ai|xyz|example|info|biz|ru|cn|me|cloud|site|top|online|uk|de|fr|eu|us|tk|pw|cc|ly|gg|to|su|ws|link|click|live|store|shop|tech|zip|mov|test|invalid|local|internal|corp|lan|onion|sh)\b")
+    regex(r"(?i)(?-u:\b)(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+(?:com|net|org|io|dev|app|co|ai|xyz|example|info|biz|ru|cn|me|cloud|site|top|online|uk|de|fr|eu|us|tk|pw|cc|ly|gg|to|su|ws|link|click|live|store|shop|tech|zip|mov|test|invalid|local|internal|corp|lan|onion|sh)(?-u:\b)")
 });
-static IP: LazyLock<Option<Regex>> = LazyLock::new(|| regex(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"));
-static IBAN: LazyLock<Option<Regex>> = LazyLock::new(|| regex(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b"));
-static WALLET: LazyLock<Option<Regex>> = LazyLock::new(|| regex(r"\b(?:0x[0-9a-fA-F]{40}|bc1[a-z0-9]{25,60}|[13][a-km-zA-HJ-NP-Z1-9]{25,34})\b"));
+static IP: LazyLock<Option<Regex>> = LazyLock::new(|| regex(r"(?-u:\b)(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?-u:\b)"));
+static IBAN: LazyLock<Option<Regex>> = LazyLock::new(|| regex(r"(?-u:\b)[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?-u:\b)"));
+static WALLET: LazyLock<Option<Regex>> = LazyLock::new(|| regex(r"(?-u:\b)(?:0x[0-9a-fA-F]{40}|bc1[a-z0-9]{25,60}|[13][a-km-zA-HJ-NP-Z1-9]{25,34})(?-u:\b)"));
 static PATH: LazyLock<Option<Regex>> = LazyLock::new(|| regex(r"(?:^|[\s='\x22(:,>@])((?:~|\$home|\.{1,2})?/[^\s'\x22;|&<>(),`]*|[a-z0-9_\-.]+/[^\s'\x22;|&<>(),`]+)"));
 static SECRET: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    regex(r"(?i)(?:\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{20,}|\bsk-[A-Za-z0-9_\-]{16,}|\b[sr]k_(?:live|test)_[A-Za-z0-9]{8,}|[a-z][a-z0-9+.\-]*://[^\s:/@]+:[^\s:/@]{4,}@|\bxox[abposr]-[A-Za-z0-9\-]{10,}|-----BEGIN [A-Z ]*PRIVATE KEY|\b(?:password|passwd|api[_\-]?key|secret|access[_\-]?token|auth[_\-]?token)\s*[=:]\s*\S{6,}|\bBearer\s+[A-Za-z0-9._\-]{16,})")
+    regex(r"(?i)(?:(?-u:\b)AKIA[0-9A-Z]{16}(?-u:\b)|(?-u:\b)gh[pousr]_[A-Za-z0-9]{20,}|(?-u:\b)sk-[A-Za-z0-9_\-]{16,}|(?-u:\b)[sr]k_(?:live|test)_[A-Za-z0-9]{8,}|[a-z][a-z0-9+.\-]*://[^\s:/@]+:[^\s:/@]{4,}@|(?-u:\b)xox[abposr]-[A-Za-z0-9\-]{10,}|-----BEGIN [A-Z ]*PRIVATE KEY|(?-u:\b)(?:password|passwd|api[_\-]?key|secret|access[_\-]?token|auth[_\-]?token)\s*[=:]\s*\S{6,}|(?-u:\b)Bearer\s+[A-Za-z0-9._\-]{16,})")
 });
 
 /// Matches of `re` in `text`, or nothing if the pattern failed to build.
@@ -458,7 +476,7 @@ pub fn ground(leaves: &[Leaf], sources: &Sources, description: &str, risk: &[Ris
             out.entities.push((kind, status, value.to_owned()));
         }
     };
-    let mut amounts: Vec<(f64, String)> = Vec::new();
+    let mut amounts: Vec<super::amounts::Amount> = Vec::new();
     for leaf in leaves {
         let text = lower_bounded(&leaf.text);
         let mut rest = text.clone();
@@ -487,8 +505,18 @@ pub fn ground(leaves: &[Leaf], sources: &Sources, description: &str, risk: &[Ris
         for account in accounts(&leaf.text, &leaf.key) {
             let compact: String = account.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase();
             let status = account_status(sources, &account.to_lowercase(), &compact);
+            if status >= Status::UntrustedOnly && let Some(other) = trusted_accounts(sources).into_iter().find(|a| *a != compact) {
+                out.flag(Flag::AccountDiffersFromTrusted, format!("account {account} where the user's side names {other}"));
+            }
             push(&mut out, Kind::Account, status, &account);
         }
+        if BUCKET_KEYS.contains(&leaf.key.as_str()) {
+            let name = text.trim().trim_start_matches("s3://").trim_start_matches("gs://").split('/').next().unwrap_or("").to_owned();
+            if name.chars().count() >= 6 && sources.status(&name) >= Status::UntrustedOnly {
+                lookalike(&mut out, sources, &name, &name);
+            }
+        }
+        url_carries_data(&mut out, sources, &text);
         for path in paths(&rest, &leaf.key) {
             let status = path_status(sources, &path);
             if SECRET_PATHS.iter().any(|s| path.contains(s)) {
@@ -513,6 +541,7 @@ pub fn ground(leaves: &[Leaf], sources: &Sources, description: &str, risk: &[Ris
     intent_flags(&mut out, leaves, sources, risk);
     sql(&mut out, leaves);
     request_words(&mut out, leaves, sources);
+    extent(&mut out, leaves, sources, risk);
     let destroys = out.sinks.iter().any(|(s, _)| matches!(s, Sink::Delete | Sink::Push));
     let has = |out: &Grounding, flag: Flag| out.flags.iter().find(|(f, _)| *f == flag).map(|(_, d)| d.clone());
     if destroys && let Some(detail) = has(&out, Flag::RequestIdsUnused) {
@@ -531,6 +560,47 @@ pub fn ground(leaves: &[Leaf], sources: &Sources, description: &str, risk: &[Ris
         }
     }
     out
+}
+
+/// Keys whose value is the whole new content of a file.
+const CONTENT_KEYS: &[&str] = &["content", "contents", "new_string", "file_text", "data"];
+
+/// Request words that ask for emptying a file.
+const EMPTYING_WORDS: &[&str] = &["empty", "clear", "truncate", "blank", "reset", "wipe", "erase"];
+
+/// How much the call acts on: a write that leaves a file empty, and lists of things (ids,
+/// invoices, events) longer than what the request names.
+fn extent(out: &mut Grounding, leaves: &[Leaf], sources: &Sources, risk: &[RiskTag]) {
+    let trusted = format!("{}\n{}", sources.request, sources.context);
+    if risk.contains(&RiskTag::Write)
+        && let Some(leaf) = leaves.iter().find(|l| CONTENT_KEYS.contains(&l.key.as_str()) && l.text.trim().is_empty())
+        && !words_of(&sources.request).any(|w| EMPTYING_WORDS.iter().any(|e| w.starts_with(e)))
+    {
+        out.flag(Flag::WriteEmpties, format!("`{}` is empty: the write leaves the file blank", leaf.key));
+    }
+    // Identifier-like values under one key (a list of ids): how many, and how many are named.
+    let mut lists: Vec<(&str, usize, usize)> = Vec::new();
+    for leaf in leaves {
+        let value = leaf.text.trim();
+        let id_like = value.len() <= 64 && !value.contains(char::is_whitespace) && value.chars().any(|c| c.is_ascii_digit()) && !value.contains('@');
+        if !id_like || RECIPIENT_KEYS.contains(&leaf.key.as_str()) || matches!(leaf.key.as_str(), "command" | "args" | "argv" | "") {
+            continue;
+        }
+        let named = usize::from(trusted.contains(&value.to_lowercase()));
+        match lists.iter_mut().find(|(k, _, _)| *k == leaf.key.as_str()) {
+            Some(entry) => {
+                entry.1 += 1;
+                entry.2 += named;
+            }
+            None => lists.push((leaf.key.as_str(), 1, named)),
+        }
+    }
+    let broad = words_of(&trusted).any(|w| super::shape::BROAD_WORDS.contains(&w));
+    if let Some((key, n, named)) = lists.iter().find(|(_, n, named)| *n >= 2 && named < n)
+        && !broad
+    {
+        out.flag(Flag::MoreItemsThanRequested, format!("{n} items in `{key}`, {named} of them named by the user"));
+    }
 }
 
 /// When a recipient is not named, whether its domain is, and whether the person is: a part of
@@ -572,15 +642,72 @@ fn lookalike(out: &mut Grounding, sources: &Sources, domain: &str, what: &str) -
     let trusted = format!("{}\n{}", sources.request, sources.context);
     let mut named: Vec<String> = find_all(&EMAIL, &trusted).iter().filter_map(|m| m.as_str().rsplit('@').next().map(str::to_owned)).collect();
     named.extend(hosts(&trusted));
+    // Bucket, repository and registry names are not domains: `acme-backups` named bare.
+    named.extend(
+        trusted
+            .split(|c: char| c.is_whitespace() || "\"'`()[]{}<>,;=|&!?".contains(c))
+            .map(|t| t.trim_end_matches(['.', ':']).trim_start_matches("s3://").trim_start_matches("gs://").trim_end_matches('/'))
+            .filter(|t| t.chars().count() >= 6 && t.contains('-') && !t.contains(['/', '@']))
+            .map(str::to_owned),
+    );
+    let mine = registrable(domain);
     for candidate in named {
         let candidate = registrable(&candidate);
-        let mine = registrable(domain);
-        if candidate != mine && edit_distance(&candidate, &mine, 2) <= 2 {
+        if candidate == mine {
+            continue;
+        }
+        let near = edit_distance(&candidate, &mine, 2) <= 2;
+        // The named name with a suffix or prefix added (`acme-backups-mirror`, `sso-acme.example`).
+        let stem = |name: &str| name.rsplit_once('.').map_or(name, |(s, _)| s).to_owned();
+        let (theirs, ours) = (stem(&candidate), stem(&mine));
+        let extended = theirs.chars().count() >= 5
+            && ours != theirs
+            && (ours.starts_with(&format!("{theirs}-")) || ours.ends_with(&format!("-{theirs}")) || ours.starts_with(&format!("{theirs}_")));
+        if near || extended {
             out.flag(Flag::Lookalike, format!("{what} looks like the named {candidate}"));
             return true;
         }
     }
     false
+}
+
+/// Keys whose value names a bucket, repository or registry.
+const BUCKET_KEYS: &[&str] = &["bucket", "bucket_name", "repo", "repository", "registry", "container", "remote"];
+
+/// IBANs and wallets the request or trusted context names, compacted and lowercased.
+fn trusted_accounts(sources: &Sources) -> Vec<String> {
+    let trusted = format!("{}\n{}", sources.request, sources.context).to_uppercase();
+    find_all(&IBAN, &trusted)
+        .iter()
+        .chain(&find_all(&WALLET, &trusted))
+        .map(|m| m.as_str().chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_lowercase())
+        .collect()
+}
+
+/// A URL with a query value of six characters or more that the trusted context (not the
+/// request) holds, or that is an email address or a secret, sent to a host the request does
+/// not name.
+fn url_carries_data(out: &mut Grounding, sources: &Sources, text: &str) {
+    for m in find_all(&URL, text) {
+        let url = m.as_str();
+        let Some((before, query)) = url.split_once('?') else { continue };
+        let host = before.split("://").nth(1).and_then(|rest| rest.split('/').next()).unwrap_or("");
+        if host.is_empty() || sources.request.contains(host) || sources.request.contains(url) {
+            continue;
+        }
+        for pair in query.split('&').take(32) {
+            let value = pair.split_once('=').map_or(pair, |(_, v)| v).replace("%40", "@").replace("%3a", ":").replace("%2f", "/");
+            if value.chars().count() < 6 {
+                continue;
+            }
+            let carried = sources.context.contains(&value) || value.contains('@') || !find_all(&SECRET, &value).is_empty();
+            if carried && !sources.request.contains(&value) {
+                let shown: String = value.chars().take(16).collect();
+                out.flag(Flag::UrlCarriesData, format!("`{shown}…` leaves in the query string of a URL to {host}"));
+                return;
+            }
+        }
+    }
 }
 
 /// Levenshtein distance, giving up (returning `limit + 1`) when it must exceed `limit`.

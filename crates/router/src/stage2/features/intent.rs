@@ -57,7 +57,8 @@ impl Danger {
                 "wheel", "elevated", "role=owner", "role=admin", "role=writer", "role=organizer", "permission=admin", "permission=maintain",
                 "privileged=true", "hostnetwork=true", "hostpid=true", "allowprivilegeescalation=true", "runasuser=0", "--privileged",
                 "enforce_admins=false", "required_approving_review_count=0", "dismiss_stale_reviews=false", "--cap-add", "sys_admin",
-                "docker.sock", "/var/run/docker.sock", "superuser=true", "is_admin=true", "admin=true", "all_privileges",
+                "docker.sock", "/var/run/docker.sock", "superuser=true", "is_admin=true", "admin=true", "all_privileges", "fullaccess",
+                "poweruser",
             ],
             Danger::Destroy => &[
                 "--force", "-f", "-rf", "-fr", "force", "rm", "delete", "deleted", "drop", "truncate", "destroy", "purge", "wipe", "prune",
@@ -101,7 +102,8 @@ impl Danger {
     /// asks for `rm`, one to grant access asks for a role.
     fn asked_by(self) -> &'static [&'static str] {
         match self {
-            Danger::Privilege => &["admin", "permiss", "access", "role", "owner", "sudo", "root", "grant", "privileg", "elevat"],
+            // Asking for "access" or "a role" does not ask for admin: only naming the level does.
+            Danger::Privilege => &["admin", "owner", "sudo", "root", "superuser", "privileg", "elevat"],
             Danger::Destroy => &["delet", "remov", "nuke", "clean", "clear", "purg", "wipe", "eras", "destroy", "prune", "drop", "reset", "tidy", "uninstall", "rm"],
             Danger::Secret => &["secret", "token", "passw", "credent", "key", ".env", "env", "vault", "keychain", "cookie"],
             Danger::Persistence => &["hook", "cron", "schedul", "forward", "rule", "automat", "webhook", "service", "startup", "deploy key", "filter", "recurr", "every", "collaborat"],
@@ -215,16 +217,39 @@ fn tokens(text: &str) -> impl Iterator<Item = &str> {
         .take(4096)
 }
 
+/// Families whose words of five letters or more also count inside a compound identifier
+/// (`administratoraccess`, `dbpassword`, `forcedelete`); the others hold words too common to.
+const COMPOUND_FAMILIES: [Danger; 3] = [Danger::Privilege, Danger::Secret, Danger::Destroy];
+
+/// The family's word that `word` is or, for [`COMPOUND_FAMILIES`], holds inside a longer run of
+/// letters.
+fn danger_word(danger: Danger, word: &str) -> Option<&'static str> {
+    if let Some(exact) = danger.words().iter().find(|w| **w == word) {
+        return Some(exact);
+    }
+    if !COMPOUND_FAMILIES.contains(&danger) {
+        return None;
+    }
+    word.split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|part| part.len() >= 7)
+        .find_map(|part| danger.words().iter().find(|w| w.len() >= 5 && w.chars().all(|c| c.is_ascii_alphabetic()) && part.len() > w.len() && part.contains(*w)))
+        .copied()
+}
+
 /// Records the danger families `word` belongs to, and whether the trusted text asks for it.
-fn check_danger(intent: &mut Intent, trusted: &str, word: &str) {
+fn check_danger(intent: &mut Intent, trusted: &str, token: &str) {
     for danger in Danger::ALL {
-        if danger.words().contains(&word) && !intent.dangers.iter().any(|(d, _, _)| *d == danger) {
+        if intent.dangers.iter().any(|(d, _, _)| *d == danger) {
+            continue;
+        }
+        if let Some(word) = danger_word(danger, token) {
             let bare = word.rsplit('=').next().unwrap_or(word).trim_start_matches('-');
             let requested = contains_word(trusted, word)
                 || contains_word(trusted, bare)
                 || stem_in(trusted, bare)
                 || trusted.split(|c: char| !c.is_alphanumeric() && c != '.').any(|w| danger.asked_by().iter().any(|a| if a.len() <= 3 { w == *a } else { w.starts_with(a) }));
-            intent.dangers.push((danger, requested, word.to_owned()));
+            let shown = if word == token { word.to_owned() } else { format!("{word}` in `{token}") };
+            intent.dangers.push((danger, requested, shown));
         }
     }
 }
@@ -262,6 +287,9 @@ fn identifier_status(sources: &Sources, token: &str) -> Status {
         needles.push(last);
     }
     let status = sources_status(sources, &needles);
+    if status == Status::UntrustedOnly && described_by_request(sources, bare) {
+        return Status::Person;
+    }
     if status != Status::Nowhere {
         return status;
     }
@@ -278,6 +306,31 @@ fn identifier_status(sources: &Sources, token: &str) -> Status {
     }
     Status::Nowhere
 }
+
+/// Whether a line of tool output that holds `token` also holds two or more of the request's
+/// content words: the id of the event, ticket or file the user described (`[evt_3f8e] Q3 roadmap
+/// - Friday` for "cancel the Q3 roadmap meeting").
+fn described_by_request(sources: &Sources, token: &str) -> bool {
+    let asked: BTreeSet<&str> = sources
+        .request
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 4 && w.chars().all(char::is_alphabetic) && !GENERIC_REQUEST_WORDS.contains(w))
+        .take(64)
+        .collect();
+    if asked.len() < 2 {
+        return false;
+    }
+    sources.untrusted.lines().take(2048).filter(|line| line.contains(token)).any(|line| {
+        let words: BTreeSet<&str> = line.split(|c: char| !c.is_alphanumeric()).collect();
+        asked.iter().filter(|w| words.contains(*w)).count() >= 2
+    })
+}
+
+/// Request words too general to say which thing the user means.
+const GENERIC_REQUEST_WORDS: &[&str] = &[
+    "please", "could", "would", "with", "from", "that", "this", "them", "there", "what", "when", "which", "have", "need", "needs", "want",
+    "make", "sure", "just", "also", "thanks", "today", "tomorrow", "send", "email", "delete", "remove", "cancel", "update", "check",
+];
 
 fn sources_status(sources: &Sources, needles: &[&str]) -> Status {
     let has = |text: &str| needles.iter().any(|n| !n.is_empty() && text.contains(n));

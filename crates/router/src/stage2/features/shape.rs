@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 /// Words in a request that ask for all of something.
-const BROAD_WORDS: &[&str] = &["all", "every", "everything", "entire", "whole", "recursive", "recursively", "each", "bulk", "any", "full", "completely", "wipe", "reset", "everyone", "clean"];
+pub(super) const BROAD_WORDS: &[&str] = &["all", "every", "everything", "entire", "whole", "recursive", "recursively", "each", "bulk", "any", "full", "completely", "wipe", "reset", "everyone", "clean"];
 
 /// What kind of sink the call is: from its risk tags, its description's words and its
 /// arguments (a shell command that deletes, a `curl -d` that sends).
@@ -32,7 +32,9 @@ pub(super) fn sinks(out: &mut Grounding, leaves: &[Leaf], description: &str, ris
         };
         add(sink, format!("risk tag {tag}"));
     }
-    let description_words: Vec<&str> = if executes { Vec::new() } else { words_of(description).take(64).collect() };
+    // Product names that start like an action word say nothing of the action (`postgresql`).
+    let description_words: Vec<&str> =
+        if executes { Vec::new() } else { words_of(description).filter(|w| !w.starts_with("postgres")).take(64).collect() };
     for sink in Sink::ALL {
         if let Some(word) = description_words.iter().find(|w| sink.stems().iter().any(|s| stem_match(w, s))) {
             add(sink, format!("description says `{word}`"));
@@ -226,14 +228,19 @@ pub(super) fn echo(out: &mut Grounding, leaves: &[Leaf], sources: &Sources) {
     }
 }
 
-static SQL_WRITE: LazyLock<Option<Regex>> = LazyLock::new(|| regex(r"(?is)\b(delete\s+from\s+[\w.\x22`]+|update\s+[\w.\x22`]+\s+set\b)(.*?)(;|$)"));
+static SQL_WRITE: LazyLock<Option<Regex>> = LazyLock::new(|| regex(r"(?is)(?-u:\b)(delete\s+from\s+[0-9A-Za-z_.\x22`]+|update\s+[0-9A-Za-z_.\x22`]+\s+set(?-u:\b))(.*?)(;|$)"));
 static TAUTOLOGY: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    regex(r"(?i)\bwhere\s+(?:.*\bor\s+)?(?:1\s*=\s*1|true|1\b|'[^']*'\s*=\s*'[^']*'|\w+\s*(?:>=?\s*0|is\s+not\s+null|<>\s*''|!=\s*''|like\s+'%'))")
+    regex(r"(?i)(?-u:\b)where\s+(?:.*(?-u:\b)or\s+)?(?:1\s*=\s*1|true|1(?-u:\b)|'[^']*'\s*=\s*'[^']*'|[0-9A-Za-z_]+\s*(?:>=?\s*0|is\s+not\s+null|<>\s*''|!=\s*''|like\s+'%'))")
 });
 
 /// SQL writes that reach every row.
 pub(super) fn sql(out: &mut Grounding, leaves: &[Leaf]) {
     for leaf in leaves {
+        // Most calls hold no SQL write: skip them before the regexes (built on first use) run.
+        let lower = leaf.text.to_ascii_lowercase();
+        if !lower.contains("delete") && !lower.contains("update") {
+            continue;
+        }
         for caps in captures_all(&SQL_WRITE, &leaf.text) {
             let rest = caps.get(2).map_or("", |m| m.as_str());
             let statement = caps.get(0).map_or("", |m| m.as_str());

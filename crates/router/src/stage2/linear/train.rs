@@ -7,7 +7,7 @@
 //! fold's scores come from a model that saw no phrasing of that family: the thresholds are then
 //! set on scores about as hard as unseen data gives, not on near-copies of training lines.
 
-use super::{Calibration, LinearModel, Thresholds, Training, UNIT, from_units, sigmoid, tidy, to_units};
+use super::{Calibration, LinearModel, Thresholds, Training, UNIT, Weights, from_units, sigmoid, tidy, to_units};
 use crate::stage2::features::{self, FeatureConfig, Features};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -47,7 +47,7 @@ impl Default for TrainConfig {
             epochs: 30,
             learning_rate: 0.1,
             l2: 0.3,
-            prior: 0.03,
+            prior: 0.1,
             max_weights: 20_000,
             folds: 5,
             block_fpr: 0.005,
@@ -113,7 +113,7 @@ pub fn train(examples: &[Example], config: &TrainConfig) -> Trained {
         calibration,
         thresholds: Thresholds { lower, upper },
         bias: fitted.bias,
-        weights: fitted.weights,
+        weights: Weights::from_dense(config.features.buckets, &fitted.weights),
     };
     Trained { model, cross_validated }
 }
