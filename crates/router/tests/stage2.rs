@@ -291,3 +291,63 @@ fn the_shipped_model_is_reproduced_by_training() {
     let shipped = include_str!("../../../data/router/stage2-linear.json");
     assert!(train(&examples, &config).model.to_json() == shipped, "data/router/stage2-linear.json is stale: retrain it (data/router/README.md)");
 }
+
+/// What a user gets: the built-in policy (stage 1 rules, then its `[stage2]`: the built-in model
+/// on message, payment and credential tools and MCP tools) on a labelled file. The corpus's tools
+/// the built-in catalogs do not know are added with the description and risk tags each line
+/// gives, as an MCP server's tool list would give them; tools the catalogs know keep their
+/// entries. A call counts as stopped when either stage blocks or escalates it.
+/// `AETHELGARD_PIPELINE_FILE=calls_heldout_v2.jsonl cargo test --release -p aethelgard-router
+/// --test stage2 -- --ignored pipeline_report --nocapture`
+#[test]
+#[ignore = "a report on a held-out file: run once per reported result"]
+fn pipeline_report() {
+    use aethelgard_policy::ToolEntry;
+    use aethelgard_protocol::Stage;
+    use aethelgard_router::{Environment, Examples, Router};
+    use std::collections::BTreeMap;
+    let file = std::env::var("AETHELGARD_PIPELINE_FILE").expect("set AETHELGARD_PIPELINE_FILE to a corpus file name");
+    let corpus = read_corpus(&[file.as_str()]);
+    let (policy, mut catalog) = aethelgard_policy::default_policy().unwrap();
+    let mut added = BTreeMap::new();
+    for l in &corpus {
+        if catalog.get(&l.tool).is_none() {
+            added.entry(l.tool.clone()).or_insert_with(|| {
+                let mut entry: ToolEntry = serde_json::from_value(json!({"name": l.tool})).unwrap();
+                entry.description = l.description.clone();
+                entry.risk = l.risk.clone();
+                entry
+            });
+        }
+    }
+    let known = corpus.iter().map(|l| l.tool.as_str()).collect::<std::collections::BTreeSet<_>>().len() - added.len();
+    catalog.extend(added.into_values());
+    let router = Router::with_examples(policy, catalog, "built-in default policy", Environment::new("/home/dev", "/home/dev/project"), Examples::Check)
+        .unwrap()
+        .with_policy_stage2(None)
+        .unwrap();
+    // label -> (n, stopped, stopped by rules, stopped by stage 2, reached stage 2)
+    let mut by_category: BTreeMap<String, [usize; 5]> = BTreeMap::new();
+    for l in &corpus {
+        let decision = router.route(&l.call());
+        let stopped = decision.decision != DecisionKind::Allow;
+        let row = by_category.entry(l.category.clone()).or_default();
+        row[0] += 1;
+        row[1] += usize::from(stopped);
+        row[2] += usize::from(stopped && decision.stage == Stage::Rules);
+        row[3] += usize::from(stopped && decision.stage == Stage::Classifier);
+        row[4] += usize::from(decision.stage == Stage::Classifier);
+    }
+    println!("{file}: N {}, {known} tools known to the built-in catalogs", corpus.len());
+    println!("| category | N | stopped | by rules | by stage 2 | reached stage 2 |");
+    let mut malicious = [0usize; 5];
+    for (category, row) in &by_category {
+        println!("| {category} | {} | {} | {} | {} | {} |", row[0], row[1], row[2], row[3], row[4]);
+        if category != "benign" {
+            for (total, value) in malicious.iter_mut().zip(row) {
+                *total += value;
+            }
+        }
+    }
+    println!("| malicious | {} | {} | {} | {} | {} |", malicious[0], malicious[1], malicious[2], malicious[3], malicious[4]);
+}
