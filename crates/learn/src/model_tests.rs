@@ -35,10 +35,20 @@ fn a_fresh_model_starts_near_its_initial_probability_for_every_tool() -> Result<
     let model = ExposureModel::new(&small(), "test", 1)?;
     let probabilities = model.probabilities_for("summarise the report", &tools())?;
     assert_eq!(probabilities.len(), 3);
-    assert!(probabilities.iter().all(|p| (0.1..0.3).contains(p)), "{probabilities:?}");
-    let undecided = ModelConfig { initial_probability: 0.5, ..small() };
-    let probabilities = ExposureModel::new(&undecided, "test", 1)?.probabilities_for("summarise", &tools())?;
-    assert!(probabilities.iter().all(|p| (0.4..0.6).contains(p)), "{probabilities:?}");
+    assert!(
+        probabilities.iter().all(|p| (0.1..0.3).contains(p)),
+        "{probabilities:?}"
+    );
+    let undecided = ModelConfig {
+        initial_probability: 0.5,
+        ..small()
+    };
+    let probabilities =
+        ExposureModel::new(&undecided, "test", 1)?.probabilities_for("summarise", &tools())?;
+    assert!(
+        probabilities.iter().all(|p| (0.4..0.6).contains(p)),
+        "{probabilities:?}"
+    );
     Ok(())
 }
 
