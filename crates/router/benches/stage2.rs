@@ -6,7 +6,8 @@
 //! Criterion reports means with confidence intervals, not tail latency, so before the criterion
 //! groups this prints p50, p99 and the maximum of `LinearClassifier::judge` over every call of
 //! the training corpus (`data/corpus/calls.jsonl`; only its calls are used, not its labels), and
-//! of model loading over repeated loads.
+//! of model loading over repeated loads; and first of all, the first call of the process (model
+//! load, then a judge that also builds the feature regexes) and the weights' size in memory.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
@@ -101,7 +102,28 @@ fn judge(c: &mut Criterion) {
 
 criterion_group!(benches, judge);
 
+/// The first call in a process: loading the built-in model, then judging one call, which also
+/// builds the feature regexes (on first use). Must run before anything else in the process.
+fn print_first_call() {
+    let started = Instant::now();
+    let classifier = LinearClassifier::builtin().unwrap();
+    let loaded = started.elapsed();
+    let call = injected();
+    let subject = Subject { call: &call, description: "Send an email to one or more recipients.", risk: &[RiskTag::Message, RiskTag::Network] };
+    let started = Instant::now();
+    black_box(classifier.judge(&subject));
+    let first = started.elapsed();
+    let started = Instant::now();
+    black_box(classifier.judge(&subject));
+    let second = started.elapsed();
+    println!(
+        "stage2 first call in the process: model load {loaded:?}, first judge (regexes built) {first:?}, second judge {second:?}; weights in memory: {} bytes",
+        classifier.model().weight_bytes()
+    );
+}
+
 fn main() {
+    print_first_call();
     print_percentiles();
     benches();
     Criterion::default().configure_from_args().final_summary();

@@ -16,17 +16,18 @@
 //! ```json
 //! {"version": 1, "model": "stage2-linear",
 //!  "features": {"buckets": 262144, "char_min": 0, "char_max": 0, ...},
-//!  "training": {"seed": 7, "epochs": 30, ..., "examples": 1900},
-//!  "calibration": {"method": "platt", "a": 0.81, "b": -0.012},
-//!  "thresholds": {"lower": 0.7429, "upper": 0.9549},
-//!  "bias": -6664,
-//!  "named": {"sink+recipient.untrusted_only": 26283, ...},
+//!  "training": {"seed": 7, "epochs": 30, ..., "examples": 2400},
+//!  "calibration": {"method": "platt", "a": 1.117378, "b": 0.085342},
+//!  "thresholds": {"lower": 0.7401, "upper": 0.9781},
+//!  "bias": -6808,
+//!  "named": {"sink+recipient.untrusted_only": 22112, ...},
 //!  "hashed": {"buckets": [17, 260, ...], "values": [1532, -87, ...]}}
 //! ```
 //!
 //! Weights and the bias are whole numbers of [`UNIT`]; only weights that are not zero are
 //! stored; `hashed.buckets` are gaps from the previous bucket (the first counts from 0). Weights
-//! are whole units in memory too, so a saved and reloaded model scores identically.
+//! are whole units in memory too, so a saved and reloaded model scores identically, and in memory
+//! only the non-zero hashed weights are kept ([`Weights`]).
 
 pub mod eval;
 pub mod train;
@@ -52,7 +53,8 @@ const MAX_BUCKETS: u32 = 1 << 24;
 /// How many features a reason names.
 const REASON_FEATURES: usize = 3;
 
-/// The model shipped with Aethelgard, trained on `data/corpus/calls.jsonl` only.
+/// The model shipped with Aethelgard, trained on `data/corpus/calls.jsonl` and the round 1
+/// held-out file (seen since round 2), never on `calls_heldout_v2.jsonl`.
 const BUILTIN: &str = include_str!("../../../../data/router/stage2-linear.json");
 
 /// Why a model could not be read or written.
@@ -199,6 +201,11 @@ impl LinearModel {
     /// How many weights are not zero.
     pub fn weight_count(&self) -> usize {
         self.weights.nonzero().count()
+    }
+
+    /// Bytes the weights take in memory.
+    pub fn weight_bytes(&self) -> usize {
+        self.weights.hashed.len() * std::mem::size_of::<(u32, f32)>() + self.weights.named.len() * std::mem::size_of::<f32>()
     }
 
     /// The file's text.
