@@ -178,8 +178,29 @@ enum ImportFormat {
     ClaudePermissions,
 }
 
+/// The variable that sizes candle's CPU thread pool.
+const CANDLE_THREADS: &str = "CANDLE_NUM_THREADS";
+
+/// Candle's CPU backend spins a thread pool sized by `CANDLE_NUM_THREADS` (else one thread per
+/// core) for element-wise work, and PPO's many small operations stall on it when the cores are
+/// shared: 38 s instead of 6 s for 10k episodes on 2 busy cores. Candle has no API for the size,
+/// and setting a variable of our own process is `unsafe`, which the workspace forbids; so the
+/// commands that train run themselves again with the variable set to 1, unless the user set it.
+fn rerun_with_one_candle_thread(command: &Command) -> Option<ExitCode> {
+    let trains = matches!(command, Command::Learn(_) | Command::Eval(_) | Command::Demo { .. });
+    if !trains || std::env::var_os(CANDLE_THREADS).is_some() {
+        return None;
+    }
+    let exe = std::env::current_exe().ok()?;
+    let status = std::process::Command::new(exe).args(std::env::args_os().skip(1)).env(CANDLE_THREADS, "1").status().ok()?;
+    Some(status.code().and_then(|code| u8::try_from(code).ok()).map_or(ExitCode::FAILURE, ExitCode::from))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(code) = rerun_with_one_candle_thread(&cli.command) {
+        return code;
+    }
     let result = match cli.command {
         Command::Route { policy, input, scope, learned, audit } => {
             let scoping = commands::route::Scoping { enabled: scope, learned: learned.as_deref() };

@@ -16,7 +16,7 @@ pub struct Router {
     pub(crate) policy: CompiledPolicy,
     env: Environment,
     classifier: Option<Box<dyn Classifier>>,
-    /// The built-in linear model, built on the first call stage 2 judges (a 1 MiB weight vector
+    /// The built-in linear model, built on the first call stage 2 judges (its weights stored sparse
     /// and the catalog's descriptions): a hook whose call never reaches stage 2 does not pay.
     builtin_stage2: Option<std::sync::OnceLock<Result<Box<dyn Classifier>, String>>>,
     stage2_tools: globset::GlobSet,

@@ -4,6 +4,7 @@
 use aethelgard_learn::eval::{self, EvalConfig, Method, Progress};
 use aethelgard_learn::gym::Gym;
 use aethelgard_learn::ppo::PpoConfig;
+use aethelgard_learn::supervised::SupervisedConfig;
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
@@ -53,6 +54,9 @@ pub struct Args {
     /// PPO settings as TOML (fields of `PpoConfig`; docs/learning.md).
     #[arg(long, value_name = "FILE")]
     pub ppo_config: Option<PathBuf>,
+    /// Supervised settings as TOML (fields of `SupervisedConfig`; docs/learning.md).
+    #[arg(long, value_name = "FILE")]
+    pub supervised_config: Option<PathBuf>,
     /// Print every result as JSON instead of the table.
     #[arg(long)]
     pub json: bool,
@@ -83,13 +87,8 @@ pub fn config_of(args: &Args) -> anyhow::Result<EvalConfig> {
     if !(0.0..=1.0).contains(&args.injection_rate) {
         anyhow::bail!("--injection-rate must lie between 0 and 1");
     }
-    let ppo: PpoConfig = match &args.ppo_config {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-            toml::from_str(&text).with_context(|| format!("{} is not a valid PPO config", path.display()))?
-        }
-        None => PpoConfig::default(),
-    };
+    let ppo: PpoConfig = read_config(args.ppo_config.as_ref(), "PPO")?;
+    let supervised: SupervisedConfig = read_config(args.supervised_config.as_ref(), "supervised")?;
     Ok(EvalConfig {
         seeds: (1..=args.seeds).collect(),
         train_sessions: args.train_sessions,
@@ -98,8 +97,14 @@ pub fn config_of(args: &Args) -> anyhow::Result<EvalConfig> {
         methods: if args.methods.is_empty() { Method::ALL.to_vec() } else { args.methods.clone() },
         router: !args.no_router,
         ppo,
-        ..EvalConfig::default()
+        supervised,
     })
+}
+
+fn read_config<T: serde::de::DeserializeOwned + Default>(path: Option<&PathBuf>, what: &str) -> anyhow::Result<T> {
+    let Some(path) = path else { return Ok(T::default()) };
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("{} is not a valid {what} config", path.display()))
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
