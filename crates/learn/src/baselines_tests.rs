@@ -23,9 +23,9 @@ fn the_shipped_static_profiles_cover_every_task_type() {
 fn a_static_profile_applies_tags_words_and_exclusions() {
     let profiles = StaticProfiles::builtin().unwrap();
     let grant = profiles.grant("", Some("summarise"), &tools());
-    // read: tags and words fit; web_fetch carries network; exec and wire are dangerous;
+    // read and web_fetch: tags and words fit; exec and wire carry tags summaries may not have;
     // vault_get is excluded by "secret".
-    assert_eq!(grant, vec![true, false, false, false, false]);
+    assert_eq!(grant, vec![true, true, false, false, false]);
     let grant = profiles.grant("", Some("research"), &tools());
     assert_eq!(grant, vec![true, true, false, false, false]);
     let grant = profiles.grant("", Some("pay"), &tools());

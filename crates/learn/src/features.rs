@@ -53,6 +53,10 @@ pub struct FeatureConfig {
     pub char_weight: f32,
     /// Weight of each risk tag among a tool's description words (default 1.0).
     pub risk_token_weight: f32,
+    /// Weight of the task type (a label, or the governor's classification) as one more token of
+    /// the request (default 1.0, 0 for none): requests phrased in ways training never saw still
+    /// share their type with it.
+    pub task_type_weight: f32,
 }
 
 impl Default for FeatureConfig {
@@ -64,6 +68,7 @@ impl Default for FeatureConfig {
             char_ngram: 4,
             char_weight: 0.5,
             risk_token_weight: 1.0,
+            task_type_weight: 1.0,
         }
     }
 }
@@ -230,6 +235,17 @@ impl Hasher {
 pub fn task_features(task: &str, config: &FeatureConfig) -> SparseFeatures {
     let mut hasher = Hasher::new(config.task_dim);
     hasher.add_text(task, config);
+    hasher.finish()
+}
+
+/// [`task_features`] with the task type as one more token (weighted by
+/// `config.task_type_weight`), when there is one.
+pub fn task_features_typed(task: &str, task_type: Option<&str>, config: &FeatureConfig) -> SparseFeatures {
+    let mut hasher = Hasher::new(config.task_dim);
+    hasher.add_text(task, config);
+    if let Some(task_type) = task_type.filter(|_| config.task_type_weight > 0.0) {
+        hasher.add("type", task_type, config.task_type_weight);
+    }
     hasher.finish()
 }
 

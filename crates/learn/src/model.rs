@@ -33,7 +33,7 @@
 use crate::episode::{Episode, ExposurePolicy, ToolSpec};
 use crate::error::LearnError;
 use crate::features::{
-    FeatureConfig, RISK_TAGS, SparseFeatures, risk_one_hot, task_features, tool_features,
+    FeatureConfig, RISK_TAGS, SparseFeatures, risk_one_hot, task_features_typed, tool_features,
 };
 use aethelgard_governor::learned::{LearnedGrants, LearnedPolicy};
 use candle_core::{DType, Device, Tensor, Var};
@@ -385,7 +385,7 @@ impl ExposureModel {
         }
         let tasks = episodes
             .iter()
-            .map(|episode| task_features(&episode.task, features))
+            .map(|episode| task_features_typed(&episode.task, episode.task_type.as_deref(), features))
             .collect();
         EncodedEpisodes {
             tasks,
@@ -547,16 +547,31 @@ impl ExposureModel {
 
     /// Grant probabilities for the tools of one episode, in order.
     pub fn probabilities(&self, episode: &Episode) -> Result<Vec<f64>, LearnError> {
-        self.probabilities_for(&episode.task, &episode.tools)
+        Ok(self
+            .batch_probabilities(std::slice::from_ref(episode))?
+            .into_iter()
+            .next()
+            .unwrap_or_default())
     }
 
-    /// Grant probabilities for `tools` given the request `task`, in order.
+    /// Grant probabilities for `tools` given the request `task` (of no known type), in order.
     pub fn probabilities_for(
         &self,
         task: &str,
         tools: &[ToolSpec],
     ) -> Result<Vec<f64>, LearnError> {
-        let episode = Episode::new("", task, tools.to_vec());
+        self.probabilities_for_typed(task, None, tools)
+    }
+
+    /// Grant probabilities for `tools` given the request `task` of type `task_type`, in order.
+    pub fn probabilities_for_typed(
+        &self,
+        task: &str,
+        task_type: Option<&str>,
+        tools: &[ToolSpec],
+    ) -> Result<Vec<f64>, LearnError> {
+        let mut episode = Episode::new("", task, tools.to_vec());
+        episode.task_type = task_type.map(str::to_owned);
         Ok(self
             .batch_probabilities(std::slice::from_ref(&episode))?
             .into_iter()
@@ -675,8 +690,8 @@ impl ExposurePolicy for ExposureModel {
 
     /// Grants the tools whose probability reaches the threshold. Should the model fail to
     /// score (it cannot on well-formed input), it grants nothing: fail closed.
-    fn grant(&self, task: &str, _task_type: Option<&str>, tools: &[ToolSpec]) -> Vec<bool> {
-        match self.probabilities_for(task, tools) {
+    fn grant(&self, task: &str, task_type: Option<&str>, tools: &[ToolSpec]) -> Vec<bool> {
+        match self.probabilities_for_typed(task, task_type, tools) {
             Ok(probabilities) => probabilities
                 .iter()
                 .map(|p| *p >= self.config.threshold)

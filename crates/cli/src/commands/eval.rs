@@ -51,6 +51,10 @@ pub struct Args {
     /// Let every call run (no router): measures exposure alone.
     #[arg(long)]
     pub no_router: bool,
+    /// Test on new sessions of the training templates instead of the held-out splits: for
+    /// choosing settings without looking at held-out data.
+    #[arg(long)]
+    pub validation: bool,
     /// PPO settings as TOML (fields of `PpoConfig`; docs/learning.md).
     #[arg(long, value_name = "FILE")]
     pub ppo_config: Option<PathBuf>,
@@ -96,6 +100,7 @@ pub fn config_of(args: &Args) -> anyhow::Result<EvalConfig> {
         injection_rate: args.injection_rate,
         methods: if args.methods.is_empty() { Method::ALL.to_vec() } else { args.methods.clone() },
         router: !args.no_router,
+        validation: args.validation,
         ppo,
         supervised,
     })
