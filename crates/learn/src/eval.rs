@@ -268,6 +268,8 @@ pub struct Report {
     pub focus: Vec<Row>,
     /// Training sessions per seed and the episodes inferred from them.
     pub train_episodes: usize,
+    /// PPO's training curve on the first seed, when PPO ran.
+    pub ppo_curve: Vec<crate::ppo::UpdateStats>,
     pub elapsed_secs: f64,
 }
 
@@ -298,6 +300,7 @@ pub fn evaluate(gym: &Gym, config: &EvalConfig, progress: &mut dyn FnMut(Progres
     let mut done = 0;
     let mut seeds = Vec::new();
     let mut train_episodes = 0;
+    let mut ppo_curve = Vec::new();
     for &seed in &config.seeds {
         progress(Progress::Step { seed, what: "generating the training logs".to_owned() });
         let episodes = training_episodes(gym, config, seed, &book, guard.as_mut())?;
@@ -313,7 +316,7 @@ pub fn evaluate(gym: &Gym, config: &EvalConfig, progress: &mut dyn FnMut(Progres
         for &method in &config.methods {
             progress(Progress::Step { seed, what: format!("training and testing {}", method.as_str()) });
             let trained = Instant::now();
-            let policy = train(method, &episodes, config, seed, &statics)?;
+            let policy = train(method, &episodes, config, seed, &statics, &mut ppo_curve)?;
             let train_secs = if method.is_learned() { trained.elapsed().as_secs_f64() } else { 0.0 };
             for (split, scenarios) in &tests {
                 let result = play(gym, policy.as_ref(), method, scenarios, guard.as_mut(), train_secs)?;
@@ -329,7 +332,7 @@ pub fn evaluate(gym: &Gym, config: &EvalConfig, progress: &mut dyn FnMut(Progres
         .into_iter()
         .filter(|row| focus_split(row.split))
         .collect();
-    Ok(Report { config: config.clone(), seeds, rows, focus, train_episodes, elapsed_secs: started.elapsed().as_secs_f64() })
+    Ok(Report { config: config.clone(), seeds, rows, focus, train_episodes, ppo_curve, elapsed_secs: started.elapsed().as_secs_f64() })
 }
 
 /// The training logs of one seed turned into episodes, needs inferred from the logs.
@@ -386,7 +389,7 @@ fn test_scenarios(gym: &Gym, config: &EvalConfig, seed: u64) -> Result<Vec<(Spli
 /// A method ready to grant.
 enum Trained {
     Plain(Box<dyn ExposurePolicy>),
-    Model(ExposureModel),
+    Model(Box<ExposureModel>),
 }
 
 impl Trained {
@@ -421,7 +424,14 @@ impl TrainedRef<'_> {
     }
 }
 
-fn train(method: Method, episodes: &[Episode], config: &EvalConfig, seed: u64, statics: &StaticProfiles) -> Result<Trained, LearnError> {
+fn train(
+    method: Method,
+    episodes: &[Episode],
+    config: &EvalConfig,
+    seed: u64,
+    statics: &StaticProfiles,
+    curve: &mut Vec<crate::ppo::UpdateStats>,
+) -> Result<Trained, LearnError> {
     Ok(match method {
         Method::AllTools => Trained::Plain(Box::new(AllTools)),
         Method::Oracle => Trained::Plain(Box::new(Oracle)),
@@ -429,11 +439,15 @@ fn train(method: Method, episodes: &[Episode], config: &EvalConfig, seed: u64, s
         Method::Frequency => Trained::Plain(Box::new(Frequency::train(episodes))),
         Method::Supervised => {
             let cfg = SupervisedConfig { seed, ..config.supervised.clone() };
-            Trained::Model(train_supervised(episodes, &cfg, &mut |_| {})?.0)
+            Trained::Model(Box::new(train_supervised(episodes, &cfg, &mut |_| {})?.0))
         }
         Method::Ppo => {
             let cfg = PpoConfig { seed, ..config.ppo.clone() };
-            Trained::Model(train_ppo(episodes, &cfg, &mut |_| {})?.0)
+            let (model, points) = train_ppo(episodes, &cfg, &mut |_| {})?;
+            if curve.is_empty() {
+                *curve = points;
+            }
+            Trained::Model(Box::new(model))
         }
     })
 }

@@ -3,10 +3,8 @@
 //! curve.
 
 use aethelgard_learn::curve::{self, Series};
-use aethelgard_learn::episode::ToolBook;
 use aethelgard_learn::eval::{self, EvalConfig, Report};
-use aethelgard_learn::gym::{Gym, RouterGuard};
-use aethelgard_learn::ppo::{PpoConfig, train_ppo};
+use aethelgard_learn::gym::Gym;
 use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 
@@ -25,12 +23,7 @@ pub fn run(out: &Path, quiet: bool) -> anyhow::Result<Outcome> {
     let gym = Gym::builtin()?;
     let config = demo_config();
     let report = super::eval::run_with_bar(&gym, &config, quiet)?;
-    // One more PPO run on the first seed's training episodes, for the curve.
-    let mut guard = RouterGuard::builtin(&gym)?;
-    let book: ToolBook = gym.tool_book();
-    let seed = config.seeds.first().copied().unwrap_or(1);
-    let episodes = eval::training_episodes(&gym, &config, seed, &book, &mut guard)?;
-    let (_, points) = train_ppo(&episodes, &PpoConfig { seed, ..config.ppo.clone() }, &mut |_| {})?;
+    let points = &report.ppo_curve;
     let svg = curve::svg("PPO training curve, seed 1 (deterministic grant)", "update", &[
         Series { name: "accuracy", values: points.iter().map(|s| s.greedy_accuracy).collect() },
         Series { name: "economy", values: points.iter().map(|s| s.greedy_economy).collect() },

@@ -23,11 +23,15 @@ fn the_demo_records_verifies_and_reports_the_scenarios() {
     let tamper = stdout.lines().find(|l| l.starts_with("tamper check")).expect("a tamper line");
     let edited: Vec<&str> = tamper.split_whitespace().map(|w| w.trim_end_matches(':')).filter(|w| w.parse::<u64>().is_ok()).collect();
     assert!(edited.len() >= 2 && edited[0] == edited[1], "{tamper}");
-    for file in ["report.md", "report.html", "decisions.jsonl", "audit.db"] {
+    for file in ["report.md", "report.html", "decisions.jsonl", "audit.db", "learning.html"] {
         assert!(out.join(file).is_file(), "{file} missing");
     }
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.contains("## Layer 4") && report.contains("SER") && report.contains("task success"));
+    // Layer 2: every method on both held-out splits, over five seeds, with PPO's curve.
+    assert!(report.contains("## Layer 2") && report.contains("held-out catalog") && report.contains("| ppo |"), "{report}");
+    let learning = std::fs::read_to_string(out.join("learning.html")).unwrap();
+    assert!(learning.contains("Content-Security-Policy") && learning.contains("<polyline"));
     // Layer 1 scoped the sessions: the report says what it cost, and the router refused calls to
     // tools outside a manifest.
     assert!(report.contains("## Layer 1") && report.contains("needed but not granted"), "{report}");
