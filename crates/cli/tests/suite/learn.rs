@@ -3,22 +3,11 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn aethelgard(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aethelgard"))
-        .args(args)
-        .env("AETHELGARD_POLICY", "")
-        .env("XDG_CONFIG_HOME", "/nonexistent-aethelgard-test")
-        .output()
-        .unwrap()
-}
+use std::process::Output;
+use super::aethelgard;
 
 fn folder(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("learn-tests").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    super::scratch("learn-tests", name)
 }
 
 fn session(id: &str, task: &str, task_type: Option<&str>) -> String {

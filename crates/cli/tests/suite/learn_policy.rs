@@ -3,16 +3,8 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn aethelgard(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aethelgard"))
-        .args(args)
-        .env("AETHELGARD_POLICY", "")
-        .env("XDG_CONFIG_HOME", "/nonexistent-aethelgard-test")
-        .output()
-        .unwrap()
-}
+use std::process::Output;
+use super::aethelgard;
 
 fn ok(out: &Output) -> String {
     assert!(out.status.success(), "stdout: {}\nstderr: {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
@@ -20,10 +12,7 @@ fn ok(out: &Output) -> String {
 }
 
 fn folder(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("learn-policy-tests").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    super::scratch("learn-policy-tests", name)
 }
 
 fn gym(dir: &Path, sessions: &str, catalog: &str) -> PathBuf {

@@ -3,22 +3,10 @@
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn aethelgard(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aethelgard"))
-        .args(args)
-        .env("AETHELGARD_POLICY", "")
-        .env("XDG_CONFIG_HOME", "/nonexistent-aethelgard-test")
-        .output()
-        .unwrap()
-}
+use super::aethelgard;
 
 fn folder(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("suggest-tests").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    super::scratch("suggest-tests", name)
 }
 
 /// Twelve summarisation sessions granted `read` and `web_fetch` that only ever read, and four
