@@ -98,6 +98,10 @@ enum Command {
     Eval(commands::eval::Args),
     /// Generate agent sessions from the scenario gym (session JSONL with ground truth).
     Gym(commands::gym::Args),
+    /// Run the policy daemon on a Unix socket: hooks and proxies ask it.
+    Serve(commands::serve::Args),
+    /// Govern an MCP server or a model API at the connection.
+    Proxy(commands::proxy::Args),
     /// Propose policy changes from the audit log, with their evidence; write only those a person
     /// accepts.
     Suggest(commands::suggest::Args),
@@ -224,6 +228,8 @@ fn main() -> ExitCode {
         Command::Suggest(args) => commands::suggest::run(&args),
         Command::Eval(args) => commands::eval::run(&args),
         Command::Gym(args) => commands::gym::run(&args),
+        Command::Serve(args) => commands::serve::run(&args),
+        Command::Proxy(args) => commands::proxy::run(&args),
         Command::Import(args) => commands::import::run(&args),
         Command::Report(args) => commands::report::run(&args),
         Command::Audit { command } => commands::audit::run(command),

@@ -18,3 +18,5 @@ pub mod learn_policy;
 pub mod eval;
 pub mod gym;
 pub mod demo_learn;
+pub mod serve;
+pub mod proxy;
