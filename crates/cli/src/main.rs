@@ -2,6 +2,7 @@
 
 mod audit;
 mod commands;
+mod daemon;
 mod load;
 
 use clap::{Parser, Subcommand};
@@ -100,6 +101,8 @@ enum Command {
     Gym(commands::gym::Args),
     /// Run the policy daemon on a Unix socket: hooks and proxies ask it.
     Serve(commands::serve::Args),
+    /// Ask the policy daemon for its status: policy, reloads, calls served.
+    Status(commands::status::Args),
     /// Govern an MCP server or a model API at the connection.
     Proxy(commands::proxy::Args),
     /// Propose policy changes from the audit log, with their evidence; write only those a person
@@ -229,6 +232,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => commands::eval::run(&args),
         Command::Gym(args) => commands::gym::run(&args),
         Command::Serve(args) => commands::serve::run(&args),
+        Command::Status(args) => commands::status::run(&args),
         Command::Proxy(args) => commands::proxy::run(&args),
         Command::Import(args) => commands::import::run(&args),
         Command::Report(args) => commands::report::run(&args),

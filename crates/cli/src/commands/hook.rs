@@ -5,6 +5,12 @@
 //! the answer is printed, so a decision the runtime saw is a decision the log has. When the
 //! record cannot be written, a policy that fails closed turns an allow into a deny: an action
 //! nobody can audit is not allowed.
+//!
+//! When a policy daemon (`aethelgard serve`) answers on its socket, the hook asks it instead: the
+//! daemon judges with the policy it holds and records in its own store. Any failure on that path
+//! (no socket, a connection refused or slow, the daemon dying before it answers, an answer that
+//! is not one) makes the hook decide in process exactly as without a daemon, so the daemon can
+//! only make the answer faster and the audit central, never let anything through.
 
 use aethelgard_policy::{AuditSection, FailMode};
 use aethelgard_protocol::{Decision, DecisionKind, Stage};
@@ -35,7 +41,7 @@ pub fn run(runtime: Runtime, policy: Option<&Path>, budget_ms: u64, recording: &
             std::process::exit(0);
         }
     });
-    let outcome = std::panic::catch_unwind(|| answer(runtime, policy, recording));
+    let outcome = std::panic::catch_unwind(|| answer(runtime, policy, budget_ms, recording));
     let stdout = match outcome {
         Ok(stdout) => stdout,
         Err(_) => Some(hook::deny_json("aethelgard: internal error while judging the call")),
@@ -47,11 +53,14 @@ pub fn run(runtime: Runtime, policy: Option<&Path>, budget_ms: u64, recording: &
     ExitCode::SUCCESS
 }
 
-fn answer(runtime: Runtime, policy: Option<&Path>, recording: &Recording) -> Option<String> {
+fn answer(runtime: Runtime, policy: Option<&Path>, budget_ms: u64, recording: &Recording) -> Option<String> {
     let mut input = Vec::new();
     let limit = u64::try_from(hook::MAX_INPUT).unwrap_or(u64::MAX) + 1;
     if let Err(error) = std::io::stdin().lock().take(limit).read_to_end(&mut input) {
         return Some(hook::deny_json(&format!("aethelgard: cannot read hook input: {error}")));
+    }
+    if let Some(stdout) = ask_daemon(runtime, &input, budget_ms) {
+        return stdout;
     }
     let router = crate::load::router(policy).map_err(|e| format!("cannot load the policy: {e}"));
     let response = hook::respond(runtime, &input, router.as_ref().map_err(String::as_str));
@@ -85,6 +94,26 @@ fn answer(runtime: Runtime, policy: Option<&Path>, recording: &Recording) -> Opt
                 _ => response.stdout,
             }
         }
+    }
+}
+
+/// Longest wait to connect to the daemon: a local socket connects in microseconds.
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(20);
+
+/// The daemon's answer: `Some(stdout)` (where `None` means print nothing, an allow) when a daemon
+/// answered in time, `None` when the hook must decide itself. It waits at most half the budget, so
+/// deciding in process still fits in the other half.
+fn ask_daemon(runtime: Runtime, input: &[u8], budget_ms: u64) -> Option<Option<String>> {
+    let socket = crate::daemon::socket_path(None)?;
+    // Anything that is not text is not a hook input; the in-process path denies it with the reason.
+    let text = std::str::from_utf8(input).ok()?;
+    let stream = crate::daemon::client::connect(&socket, CONNECT_TIMEOUT).ok()?;
+    let request = serde_json::json!({"op": "hook", "runtime": runtime.name(), "input": text});
+    let answer = crate::daemon::client::ask(&stream, &request, Duration::from_millis(budget_ms / 2)).ok()?;
+    match answer.get("stdout")? {
+        serde_json::Value::Null => Some(None),
+        serde_json::Value::String(stdout) => Some(Some(stdout.clone())),
+        _ => None,
     }
 }
 

@@ -19,4 +19,5 @@ pub mod eval;
 pub mod gym;
 pub mod demo_learn;
 pub mod serve;
+pub mod status;
 pub mod proxy;

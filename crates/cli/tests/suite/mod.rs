@@ -7,6 +7,7 @@ mod lint;
 mod learn;
 mod suggest;
 mod learn_policy;
+mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,0 +1,97 @@
+//! `aethelgard status`: ask the policy daemon how it is.
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Ask the policy daemon (`aethelgard serve`) for its status: policy, reloads, calls served.
+///
+/// Exits 1 when no daemon answers.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The daemon's socket (default: as for `aethelgard serve`).
+    #[arg(long, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+    /// Print the status as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let Some(socket) = crate::daemon::socket_path(args.socket.as_deref()) else {
+        eprintln!(
+            "aethelgard status: no socket to ask ($AETHELGARD_SOCKET is `off`); pass --socket"
+        );
+        return Ok(ExitCode::FAILURE);
+    };
+    let request = serde_json::json!({"op": "status"});
+    let status = match crate::daemon::client::request(&socket, &request, Duration::from_secs(2)) {
+        Ok(status) if status.get("pid").is_some() => status,
+        Ok(other) => {
+            eprintln!(
+                "aethelgard status: `{}` answered, but not with a status: {other}",
+                socket.display()
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(error) => {
+            eprintln!(
+                "aethelgard status: no daemon answers on `{}` ({error}); start one with `aethelgard serve`",
+                socket.display()
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    if args.json {
+        println!("{status}");
+    } else {
+        print!("{}", describe(&status));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn describe(status: &Value) -> String {
+    let text = |key: &str| match status.get(key) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => "-".to_owned(),
+        Some(other) => other.to_string(),
+    };
+    let calls = |key: &str| {
+        status
+            .get("calls")
+            .and_then(|c| c.get(key))
+            .and_then(Value::as_u64)
+            .unwrap_or(0)
+    };
+    let last_error = status
+        .get("last_reload_error")
+        .and_then(|e| e.get("message"))
+        .and_then(Value::as_str)
+        .unwrap_or("none");
+    let uptime_s = status.get("uptime_ms").and_then(Value::as_u64).unwrap_or(0) / 1000;
+    format!(
+        "daemon       pid {} (version {}), up {uptime_s} s, socket {}\n\
+         policy       {} (sha256 {}, {} rules, fails {})\n\
+         loaded at    {} ms since the epoch; {} reloads, {} failed\n\
+         last error   {last_error}\n\
+         calls        {} allowed, {} blocked, {} escalated; {} scopes; {} bad requests\n\
+         audit        {}\n",
+        text("pid"),
+        text("version"),
+        text("socket"),
+        text("policy"),
+        text("policy_sha256"),
+        text("rules"),
+        text("fail_mode"),
+        text("loaded_at_ms"),
+        text("reloads"),
+        text("reload_failures"),
+        calls("allow"),
+        calls("block"),
+        calls("escalate"),
+        text("scopes"),
+        text("errors"),
+        text("audit_store"),
+    )
+}

@@ -1,0 +1,426 @@
+//! What the daemon holds: the policy in effect (swapped whole on reload), its counters, and the
+//! audit writer. Answering a request is a function of this state and one line of input.
+
+use crate::audit::Recorder;
+use aethelgard_governor::Governor;
+use aethelgard_policy::FailMode;
+use aethelgard_protocol::{Decision, DecisionKind, Stage, ToolCall};
+use aethelgard_router::Router;
+use aethelgard_router::hook::{self, Runtime};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// A policy compiled and ready: the router (stage 1 and stage 2) and the governor.
+pub struct Loaded {
+    pub router: Router,
+    pub governor: Governor,
+    pub sha256: String,
+    pub loaded_at_ms: i64,
+    /// Counts loads, so the audit writer knows when the `[audit]` settings may have changed.
+    pub generation: u64,
+}
+
+/// The hex SHA-256 of a policy text.
+pub fn sha256(text: &[u8]) -> String {
+    Sha256::digest(text)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Loads the policy the flag names (or the built-in one); `text` is the file's text as read by the
+/// caller, for the hash.
+pub fn load(policy: Option<&Path>, text: &[u8], generation: u64) -> anyhow::Result<Loaded> {
+    let router = crate::load::router(policy)?;
+    let governor = crate::load::governor(policy, None)?;
+    Ok(Loaded {
+        router,
+        governor,
+        sha256: sha256(text),
+        loaded_at_ms: aethelgard_audit::time::now_ms(),
+        generation,
+    })
+}
+
+/// One decision waiting to be recorded, with the channel its answer goes back on.
+struct Job {
+    source: String,
+    call: ToolCall,
+    decision: Decision,
+    policy: Arc<Loaded>,
+    done: Sender<Result<(), String>>,
+}
+
+/// The audit writer: one thread owns the store (SQLite connections stay on one thread) and records
+/// jobs in order. Recorders are reopened after a reload, since the `[audit]` section may differ.
+fn write_audit(jobs: &Receiver<Job>, store: Option<&Path>) {
+    let mut recorders: HashMap<String, Option<Recorder>> = HashMap::new();
+    let mut generation = 0;
+    for job in jobs {
+        if job.policy.generation != generation {
+            recorders.clear();
+            generation = job.policy.generation;
+        }
+        if !recorders.contains_key(&job.source) {
+            match Recorder::open(
+                store,
+                job.policy.router.audit_settings(),
+                false,
+                &job.source,
+            ) {
+                Ok(recorder) => {
+                    recorders.insert(job.source.clone(), recorder);
+                }
+                Err(error) => {
+                    let _ = job.done.send(Err(format!("{error:#}")));
+                    continue;
+                }
+            }
+        }
+        let result = match recorders.get_mut(&job.source) {
+            Some(Some(recorder)) => recorder
+                .record(&job.call, &job.decision)
+                .map(|_| ())
+                .map_err(|e| format!("{e:#}")),
+            _ => Ok(()),
+        };
+        let _ = job.done.send(result);
+    }
+}
+
+/// The last reload that failed.
+#[derive(Clone, Debug)]
+pub struct ReloadError {
+    pub at_ms: i64,
+    pub message: String,
+}
+
+/// The daemon's whole state, shared by the connection threads and the reload watcher.
+pub struct State {
+    policy: RwLock<Arc<Loaded>>,
+    pub policy_path: Option<PathBuf>,
+    pub socket: PathBuf,
+    pub audit_store: Option<PathBuf>,
+    writer: Option<Mutex<Sender<Job>>>,
+    started_ms: i64,
+    reloads: AtomicU64,
+    reload_failures: AtomicU64,
+    last_reload_error: Mutex<Option<ReloadError>>,
+    allowed: AtomicU64,
+    blocked: AtomicU64,
+    escalated: AtomicU64,
+    scopes: AtomicU64,
+    errors: AtomicU64,
+    pub connections: AtomicU64,
+}
+
+/// Where and whether to record.
+pub struct Audit {
+    pub enabled: bool,
+    pub store: Option<PathBuf>,
+}
+
+impl State {
+    pub fn new(
+        loaded: Loaded,
+        policy_path: Option<PathBuf>,
+        socket: PathBuf,
+        audit: Audit,
+    ) -> anyhow::Result<Self> {
+        let writer = if audit.enabled {
+            let (sender, receiver) = std::sync::mpsc::channel::<Job>();
+            let store = audit.store.clone();
+            std::thread::Builder::new()
+                .name("audit-writer".into())
+                .spawn(move || write_audit(&receiver, store.as_deref()))?;
+            Some(Mutex::new(sender))
+        } else {
+            None
+        };
+        let audit_store = if audit.enabled {
+            Some(crate::audit::store_path(
+                audit.store.as_deref(),
+                Some(loaded.router.audit_settings()),
+            )?)
+        } else {
+            None
+        };
+        Ok(Self {
+            policy: RwLock::new(Arc::new(loaded)),
+            policy_path,
+            socket,
+            audit_store,
+            writer,
+            started_ms: aethelgard_audit::time::now_ms(),
+            reloads: AtomicU64::new(0),
+            reload_failures: AtomicU64::new(0),
+            last_reload_error: Mutex::new(None),
+            allowed: AtomicU64::new(0),
+            blocked: AtomicU64::new(0),
+            escalated: AtomicU64::new(0),
+            scopes: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            connections: AtomicU64::new(0),
+        })
+    }
+
+    /// The policy in effect; a request keeps the one it started with even if a reload lands.
+    pub fn current(&self) -> Arc<Loaded> {
+        match self.policy.read() {
+            Ok(guard) => Arc::clone(&guard),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    pub fn next_generation(&self) -> u64 {
+        self.current().generation + 1
+    }
+
+    /// Puts a newly loaded policy in effect.
+    pub fn replace(&self, loaded: Loaded) {
+        let loaded = Arc::new(loaded);
+        match self.policy.write() {
+            Ok(mut guard) => *guard = loaded,
+            Err(poisoned) => *poisoned.into_inner() = loaded,
+        }
+        self.reloads.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Notes a reload that failed (the old policy stays in effect).
+    pub fn reload_failed(&self, message: String) {
+        self.reload_failures.fetch_add(1, Ordering::Relaxed);
+        let error = ReloadError {
+            at_ms: aethelgard_audit::time::now_ms(),
+            message,
+        };
+        match self.last_reload_error.lock() {
+            Ok(mut guard) => *guard = Some(error),
+            Err(poisoned) => *poisoned.into_inner() = Some(error),
+        }
+    }
+
+    /// Answers one request line; never fails (a bad line gets `{"error": ...}`).
+    pub fn answer(&self, line: &[u8]) -> Value {
+        match serde_json::from_slice::<Request>(line) {
+            Ok(request) => self.handle(request),
+            Err(error) => {
+                self.errors.fetch_add(1, Ordering::Relaxed);
+                json!({"error": format!("not a request ({{\"op\": \"route\"|\"scope\"|\"hook\"|\"status\", ...}}): {error}")})
+            }
+        }
+    }
+
+    fn handle(&self, request: Request) -> Value {
+        match request {
+            Request::Route { call, source } => {
+                let source = format!("serve:{}", source.as_deref().unwrap_or("route"));
+                let policy = self.current();
+                let decision = policy.router.route(&call);
+                let decision = self.record(&policy, source, &call, decision);
+                serde_json::to_value(&decision).unwrap_or_else(|e| json!({"error": e.to_string()}))
+            }
+            Request::Hook { runtime, input } => {
+                let runtime = match runtime.as_str() {
+                    "codex" => Runtime::Codex,
+                    "claude" => Runtime::Claude,
+                    other => {
+                        self.errors.fetch_add(1, Ordering::Relaxed);
+                        return json!({"error": format!("unknown runtime `{other}` (expected `codex` or `claude`)")});
+                    }
+                };
+                self.hook(runtime, &input)
+            }
+            Request::Scope {
+                task,
+                task_type,
+                tools,
+            } => {
+                self.scopes.fetch_add(1, Ordering::Relaxed);
+                let policy = self.current();
+                match policy
+                    .governor
+                    .scope(task.as_deref(), task_type.as_deref(), tools.as_deref())
+                {
+                    Ok(scoped) => json!({
+                        "task_type": scoped.manifest.task_type,
+                        "confidence": scoped.classification.confidence,
+                        "method": scoped.classification.method,
+                        "profile": scoped.profile,
+                        "granted": scoped.manifest.granted,
+                        "denied": scoped.manifest.denied,
+                    }),
+                    Err(error) => {
+                        self.errors.fetch_add(1, Ordering::Relaxed);
+                        json!({"error": error.to_string()})
+                    }
+                }
+            }
+            Request::Status => self.status(),
+        }
+    }
+
+    /// A runtime's hook input judged here: the same function the hook runs in process, so the
+    /// answer is the same either way.
+    fn hook(&self, runtime: Runtime, input: &str) -> Value {
+        let policy = self.current();
+        let response = hook::respond(runtime, input.as_bytes(), Ok(&policy.router));
+        let stdout = match (&response.call, response.decision) {
+            (Some(call), Some(decision)) => {
+                let judged = decision.decision;
+                let decision = self.record(
+                    &policy,
+                    format!("serve:hook:{}", runtime.name()),
+                    call,
+                    decision,
+                );
+                if decision.decision == judged {
+                    response.stdout
+                } else {
+                    hook::render(runtime, &decision)
+                }
+            }
+            _ => response.stdout,
+        };
+        json!({"stdout": stdout})
+    }
+
+    /// Records a decision (when recording) and counts it. A decision that cannot be recorded under
+    /// a policy that fails closed is an allow turned into a block: nothing unaudited is allowed.
+    fn record(
+        &self,
+        policy: &Arc<Loaded>,
+        source: String,
+        call: &ToolCall,
+        decision: Decision,
+    ) -> Decision {
+        let decision = match self.send_to_writer(policy, source, call, &decision) {
+            Ok(()) => decision,
+            Err(error) => {
+                eprintln!("aethelgard serve: cannot record the decision in the audit log: {error}");
+                if policy.router.fail_mode() == FailMode::Closed
+                    && decision.decision == DecisionKind::Allow
+                {
+                    Decision {
+                        decision: DecisionKind::Block,
+                        stage: Stage::Rules,
+                        score: 1.0,
+                        rule: Some("audit.unavailable".to_owned()),
+                        reason: format!(
+                            "the call was allowed but cannot be recorded in the audit log ({error}); refusing an unaudited action"
+                        ),
+                        latency_us: decision.latency_us,
+                    }
+                } else {
+                    decision
+                }
+            }
+        };
+        let counter = match decision.decision {
+            DecisionKind::Allow => &self.allowed,
+            DecisionKind::Block => &self.blocked,
+            DecisionKind::Escalate => &self.escalated,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        decision
+    }
+
+    fn send_to_writer(
+        &self,
+        policy: &Arc<Loaded>,
+        source: String,
+        call: &ToolCall,
+        decision: &Decision,
+    ) -> Result<(), String> {
+        let Some(writer) = &self.writer else {
+            return Ok(());
+        };
+        let (done, result) = std::sync::mpsc::channel();
+        let job = Job {
+            source,
+            call: call.clone(),
+            decision: decision.clone(),
+            policy: Arc::clone(policy),
+            done,
+        };
+        let sent = match writer.lock() {
+            Ok(sender) => sender.send(job),
+            Err(poisoned) => poisoned.into_inner().send(job),
+        };
+        sent.map_err(|_| "the audit writer has stopped".to_owned())?;
+        result
+            .recv()
+            .map_err(|_| "the audit writer has stopped".to_owned())?
+    }
+
+    pub fn status(&self) -> Value {
+        let policy = self.current();
+        let last_error = match self.last_reload_error.lock() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        let now = aethelgard_audit::time::now_ms();
+        json!({
+            "pid": std::process::id(),
+            "version": env!("CARGO_PKG_VERSION"),
+            "socket": self.socket.display().to_string(),
+            "policy": self.policy_path.as_ref().map_or_else(|| "builtin".to_owned(), |p| p.display().to_string()),
+            "policy_sha256": policy.sha256,
+            "loaded_at_ms": policy.loaded_at_ms,
+            "reloads": self.reloads.load(Ordering::Relaxed),
+            "reload_failures": self.reload_failures.load(Ordering::Relaxed),
+            "last_reload_error": last_error.map(|e| json!({"at_ms": e.at_ms, "message": e.message})),
+            "fail_mode": format!("{:?}", policy.router.fail_mode()).to_lowercase(),
+            "rules": policy.router.rule_count(),
+            "audit_store": self.audit_store.as_ref().map(|p| p.display().to_string()),
+            "calls": {
+                "allow": self.allowed.load(Ordering::Relaxed),
+                "block": self.blocked.load(Ordering::Relaxed),
+                "escalate": self.escalated.load(Ordering::Relaxed),
+            },
+            "scopes": self.scopes.load(Ordering::Relaxed),
+            "errors": self.errors.load(Ordering::Relaxed),
+            "connections": self.connections.load(Ordering::Relaxed),
+            "started_at_ms": self.started_ms,
+            "uptime_ms": now.saturating_sub(self.started_ms),
+        })
+    }
+
+    pub fn count_error(&self) {
+        self.errors.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// One request line.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "op", rename_all = "lowercase", deny_unknown_fields)]
+enum Request {
+    /// A tool call to judge: the answer is its decision.
+    Route {
+        call: ToolCall,
+        /// Who is asking, for the audit log's `source` (`serve:<source>`; default `serve:route`).
+        #[serde(default)]
+        source: Option<String>,
+    },
+    /// A runtime's PreToolUse hook input, as the hook read it: the answer is `{"stdout": ...}`,
+    /// the text the hook prints (`null`: print nothing).
+    Hook {
+        runtime: String,
+        input: String,
+    },
+    /// Which tools a task may see: the governor's manifest.
+    Scope {
+        #[serde(default)]
+        task: Option<String>,
+        #[serde(default)]
+        task_type: Option<String>,
+        #[serde(default)]
+        tools: Option<Vec<String>>,
+    },
+    Status,
+}
