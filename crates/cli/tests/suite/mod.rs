@@ -7,6 +7,7 @@ mod lint;
 mod learn;
 mod suggest;
 mod learn_policy;
+mod proxy;
 mod serve;
 
 use std::path::{Path, PathBuf};

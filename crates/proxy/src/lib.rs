@@ -1,0 +1,27 @@
+//! Aethelgard's MCP proxy: a man in the middle between an agent (the MCP client) and one of its
+//! tool servers, so that layer 1 and layer 3 hold at the connection whatever the runtime's hooks
+//! show.
+//!
+//! What it does to the conversation, and nothing more:
+//! - the server's answers to `tools/list` lose the tools outside the task's manifest;
+//! - every `tools/call` is routed first; a refused call never reaches the server, and the client
+//!   gets a tool result with `isError: true` and the reason, which the model can read;
+//! - everything else (the handshake, resources, prompts, notifications, requests the server
+//!   makes of the client, methods newer than this code) passes through byte for byte.
+//!
+//! What decides is not here: the [`mcp::Gate`] the caller supplies holds the router, the
+//! governor and the audit store. This crate is the protocol handling ([`mcp::Handler`], pure,
+//! testable without I/O) and the stdio transport ([`mcp::stdio`]).
+//!
+//! Why not rmcp's transports and `ServerHandler`: they parse every message into the SDK's types
+//! and answer the handshake themselves, so a message or field the SDK does not know would be
+//! dropped or rewritten, and the client would negotiate with the proxy instead of the server.
+//! A transparent proxy must forward what it does not understand unchanged, so it frames the
+//! newline-delimited JSON-RPC itself and uses rmcp for the protocol's types: the `tools/call`
+//! parameters it reads, the tool result and the errors it writes.
+//!
+//! Not yet: Streamable HTTP (`--upstream URL`, `--listen http://...`), the stateless protocol
+//! 2026-07-28's `subscriptions/listen`, and the LLM API proxy.
+
+pub mod line;
+pub mod mcp;
