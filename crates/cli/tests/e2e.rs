@@ -39,6 +39,8 @@ mod governor;
 mod harness;
 #[path = "e2e/import.rs"]
 mod import;
+#[path = "e2e/mcp_proxy.rs"]
+mod mcp_proxy;
 #[path = "e2e/model_server.rs"]
 mod model_server;
 #[path = "e2e/openclaw.rs"]
