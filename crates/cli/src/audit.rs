@@ -3,7 +3,7 @@
 
 use aethelgard_audit::{AuditStore, CallEvent, Event, Receipt, Redactor, SqliteStore, Sync};
 use aethelgard_policy::{AuditSection, AuditSync};
-use aethelgard_protocol::{Decision, SessionCall, ToolCall};
+use aethelgard_protocol::{Decision, DecisionKind, SessionCall, SessionRecord, Stage, ToolCall};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 
@@ -112,5 +112,38 @@ impl Recorder {
             latency_us: Some(decision.latency_us),
             source: Some(self.source.clone()),
         })
+    }
+}
+
+/// Every session in the audit store that `--audit-db` or the policy names, and the store's path.
+/// Not filtered by the time an entry was recorded: an imported session is recorded long after it
+/// ran.
+pub fn sessions_in_store(audit_db: Option<&Path>, policy: Option<&Path>) -> anyhow::Result<(Vec<SessionRecord>, PathBuf)> {
+    let settings = settings_of_policy(policy);
+    let path = store_path(audit_db, settings.as_ref())?;
+    let store = open_existing(Some(&path), settings.as_ref())?;
+    let entries = store.entries(&aethelgard_audit::Filter::default())?;
+    Ok((aethelgard_audit::sessions_of(&entries), path))
+}
+
+/// Every session in a session JSONL file, its warnings printed; a bad line is an error naming the
+/// file and the line.
+pub fn sessions_in_file(file: &Path) -> anyhow::Result<Vec<SessionRecord>> {
+    let imported = aethelgard_audit::import::import_file(aethelgard_audit::import::Format::Sessions, file)?;
+    for warning in &imported.warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok(imported.sessions)
+}
+
+/// The block that replaces a decision the audit store could not record: nothing unaudited runs.
+pub fn unrecorded(reason: String, latency_us: u64) -> Decision {
+    Decision {
+        decision: DecisionKind::Block,
+        stage: Stage::Rules,
+        score: 1.0,
+        rule: Some("audit.unavailable".to_owned()),
+        reason,
+        latency_us,
     }
 }

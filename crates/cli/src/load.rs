@@ -58,9 +58,13 @@ pub fn router(flag: Option<&Path>) -> Result<Router, RouterError> {
     }
 }
 
+/// The hex SHA-256 of `bytes`: policy hashes, the verified-examples cache, export records.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn stamp_path(text: &str) -> Option<PathBuf> {
-    let digest = Sha256::digest(text.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = sha256_hex(text.as_bytes());
     let version = env!("CARGO_PKG_VERSION");
     dirs::cache_dir().map(|d| d.join("aethelgard").join("verified").join(format!("{version}-{hex}")))
 }

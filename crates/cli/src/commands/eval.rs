@@ -5,8 +5,8 @@ use aethelgard_learn::eval::{self, EvalConfig, Method, Progress};
 use aethelgard_learn::gym::Gym;
 use aethelgard_learn::ppo::PpoConfig;
 use aethelgard_learn::supervised::SupervisedConfig;
+use super::learn_policy::read_config;
 use anyhow::Context as _;
-use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -91,8 +91,8 @@ pub fn config_of(args: &Args) -> anyhow::Result<EvalConfig> {
     if !(0.0..=1.0).contains(&args.injection_rate) {
         anyhow::bail!("--injection-rate must lie between 0 and 1");
     }
-    let ppo: PpoConfig = read_config(args.ppo_config.as_ref(), "PPO")?;
-    let supervised: SupervisedConfig = read_config(args.supervised_config.as_ref(), "supervised")?;
+    let ppo: PpoConfig = read_config(args.ppo_config.as_deref(), "PPO")?;
+    let supervised: SupervisedConfig = read_config(args.supervised_config.as_deref(), "supervised")?;
     Ok(EvalConfig {
         seeds: (1..=args.seeds).collect(),
         train_sessions: args.train_sessions,
@@ -104,12 +104,6 @@ pub fn config_of(args: &Args) -> anyhow::Result<EvalConfig> {
         ppo,
         supervised,
     })
-}
-
-fn read_config<T: serde::de::DeserializeOwned + Default>(path: Option<&PathBuf>, what: &str) -> anyhow::Result<T> {
-    let Some(path) = path else { return Ok(T::default()) };
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    toml::from_str(&text).with_context(|| format!("{} is not a valid {what} config", path.display()))
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
@@ -130,10 +124,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 
 /// Runs the evaluation with a progress bar on stderr (hidden with `quiet`).
 pub fn run_with_bar(gym: &Gym, config: &EvalConfig, quiet: bool) -> anyhow::Result<eval::Report> {
-    let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::new(0) };
-    if let Ok(style) = ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} steps {msg}") {
-        bar.set_style(style.progress_chars("=> "));
-    }
+    let bar = super::learn_policy::bar(quiet, 0, "steps");
     let report = eval::evaluate(gym, config, &mut |progress| match progress {
         Progress::Step { seed, what } => bar.set_message(format!("seed {seed}: {what}")),
         Progress::Done { done, total } => {

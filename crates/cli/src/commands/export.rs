@@ -9,7 +9,6 @@ use aethelgard_governor::{Governor, Scoped};
 use aethelgard_policy::{Catalog, ToolEntry};
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -117,7 +116,7 @@ pub struct FileState {
 }
 
 pub fn sha256(text: &str) -> String {
-    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    crate::load::sha256_hex(text.as_bytes())
 }
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {

@@ -2,7 +2,6 @@
 //! the tool-exposure policy of layer 2 (`learn --sessions FILE --algo ppo --out policy.toml`) is in
 //! `learn_policy.rs`.
 
-use aethelgard_audit::import::{Format, import_file};
 use aethelgard_governor::classify::eval::{self, Evaluation, Example, Threshold};
 use aethelgard_governor::classify::linear::{LinearClassifier, TrainConfig};
 use aethelgard_governor::classify::rules::RuleClassifier;
@@ -120,13 +119,9 @@ struct Labelled {
 }
 
 fn read_labelled(path: &Path) -> anyhow::Result<Labelled> {
-    let imported = import_file(Format::Sessions, path)?;
-    for warning in &imported.warnings {
-        eprintln!("warning: {warning}");
-    }
     let mut requests = Vec::new();
     let mut skipped = 0;
-    for session in imported.sessions {
+    for session in crate::audit::sessions_in_file(path)? {
         match session.task_type.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             Some(task_type) if !session.task.trim().is_empty() => requests.push(Example::new(session.task, task_type)),
             _ => skipped += 1,

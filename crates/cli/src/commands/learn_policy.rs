@@ -1,7 +1,6 @@
 //! `aethelgard learn --sessions FILE --out policy.toml`: layer 2, the tool-exposure policy learned
 //! from logged sessions, with a training curve beside the output.
 
-use aethelgard_audit::import::{Format, import_file};
 use aethelgard_governor::learned::LearnedPolicy;
 use aethelgard_learn::baselines::Frequency;
 use aethelgard_learn::curve::{self, Series};
@@ -75,12 +74,9 @@ pub fn run(args: &PolicyArgs) -> anyhow::Result<ExitCode> {
             "`aethelgard learn` needs --sessions FILE and --out policy.toml (or a subcommand: `aethelgard learn classifier`); see `aethelgard learn --help`"
         );
     };
-    let imported = import_file(Format::Sessions, sessions)?;
-    for warning in &imported.warnings {
-        eprintln!("warning: {warning}");
-    }
+    let records = crate::audit::sessions_in_file(sessions)?;
     let book = tool_book(&args.catalog)?;
-    let (mut episodes, report) = episodes_from_sessions(&imported.sessions, &book);
+    let (mut episodes, report) = episodes_from_sessions(&records, &book);
     eprintln!(
         "{} sessions: {} episodes ({} needs from their own successful run, {} from a successful run of the same task); skipped {} with no successful run of their task, {} with no tools",
         report.sessions, report.episodes, report.from_own_run, report.from_same_task, report.skipped_no_success, report.skipped_no_tools
@@ -103,7 +99,7 @@ pub fn run(args: &PolicyArgs) -> anyhow::Result<ExitCode> {
     let (policy, curve_svg, model) = match args.algo {
         Algo::Frequency => (frequency_policy(&episodes), None, None),
         Algo::Ppo => {
-            let mut config: PpoConfig = read_config(args.config.as_deref())?;
+            let mut config: PpoConfig = read_config(args.config.as_deref(), "PPO")?;
             config.seed = args.seed;
             let bar = bar(args.quiet, config.updates as u64, "PPO updates");
             let (model, curve) = train_ppo(&episodes, &config, &mut |stats| {
@@ -121,7 +117,7 @@ pub fn run(args: &PolicyArgs) -> anyhow::Result<ExitCode> {
             (model.to_learned_policy(&episodes, "ppo")?, Some(svg), Some(model))
         }
         Algo::Supervised => {
-            let mut config: SupervisedConfig = read_config(args.config.as_deref())?;
+            let mut config: SupervisedConfig = read_config(args.config.as_deref(), "supervised")?;
             config.seed = args.seed;
             let bar = bar(args.quiet, config.epochs as u64, "epochs");
             let (model, curve) = train_supervised(&episodes, &config, &mut |_| bar.inc(1))?;
@@ -147,12 +143,12 @@ pub fn run(args: &PolicyArgs) -> anyhow::Result<ExitCode> {
     LearnedPolicy::load(out).with_context(|| format!("the written policy {} does not load", out.display()))?;
     eprintln!("wrote {} ({}, {} task types, {seconds:.2} s)", out.display(), args.algo.as_str(), policy.task_types.len());
     if let Some(svg) = curve_svg {
-        let path = beside(out, "curve.svg");
+        let path = out.with_extension("curve.svg");
         std::fs::write(&path, svg).with_context(|| format!("cannot write {}", path.display()))?;
         eprintln!("training curve: {}", path.display());
     }
     if let Some(model) = model {
-        let path = beside(out, "model.safetensors");
+        let path = out.with_extension("model.safetensors");
         model.save(&path)?;
         eprintln!("model: {}", path.display());
     }
@@ -160,12 +156,8 @@ pub fn run(args: &PolicyArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `out` with its extension replaced: `policy.toml` → `policy.curve.svg`.
-fn beside(out: &Path, extension: &str) -> PathBuf {
-    out.with_extension(extension)
-}
-
-fn bar(quiet: bool, len: u64, unit: &str) -> ProgressBar {
+/// A progress bar on stderr counting `unit`s, hidden when `quiet`.
+pub fn bar(quiet: bool, len: u64, unit: &str) -> ProgressBar {
     if quiet {
         return ProgressBar::hidden();
     }
@@ -177,10 +169,11 @@ fn bar(quiet: bool, len: u64, unit: &str) -> ProgressBar {
     bar
 }
 
-fn read_config<T: serde::de::DeserializeOwned + Default>(path: Option<&Path>) -> anyhow::Result<T> {
+/// Training settings from a TOML file (every field optional), or the defaults without one.
+pub fn read_config<T: serde::de::DeserializeOwned + Default>(path: Option<&Path>, what: &str) -> anyhow::Result<T> {
     let Some(path) = path else { return Ok(T::default()) };
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    toml::from_str(&text).with_context(|| format!("{} is not a valid training config", path.display()))
+    toml::from_str(&text).with_context(|| format!("{} is not a valid {what} config", path.display()))
 }
 
 /// Descriptions of every tool the built-in catalogs, the gym and `--catalog` files know.

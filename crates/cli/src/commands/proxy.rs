@@ -5,7 +5,7 @@
 use crate::audit::Recorder;
 use aethelgard_audit::{Event, SessionStart};
 use aethelgard_governor::Governor;
-use aethelgard_protocol::{Decision, DecisionKind, Stage, ToolCall};
+use aethelgard_protocol::{Decision, ToolCall};
 use aethelgard_router::Router;
 use anyhow::Context;
 use serde_json::Value;
@@ -170,14 +170,7 @@ impl aethelgard_proxy::mcp::Gate for Governed {
                 eprintln!(
                     "aethelgard proxy: cannot record the decision ({error:#}); the call is refused"
                 );
-                Decision {
-                    decision: DecisionKind::Block,
-                    stage: Stage::Rules,
-                    score: 1.0,
-                    rule: Some("audit.unavailable".to_owned()),
-                    reason: format!("the audit store could not record this call: {error}"),
-                    latency_us: 0,
-                }
+                crate::audit::unrecorded(format!("the audit store could not record this call: {error}"), 0)
             }
         }
     }

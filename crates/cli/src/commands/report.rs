@@ -2,10 +2,8 @@
 //! report with charts. The numbers come from `aethelgard_audit::metrics`, the same module every
 //! other command and the learning layer use.
 
-use aethelgard_audit::import::{import_file, Format};
 use aethelgard_audit::metrics::task_type_of;
 use aethelgard_audit::report::{self, Options};
-use aethelgard_audit::{AuditStore, Filter};
 use aethelgard_protocol::SessionRecord;
 use anyhow::Context;
 use std::io::Write as _;
@@ -73,8 +71,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--since must be before --until");
     }
     let (sessions, source) = match &args.sessions {
-        Some(file) => (from_file(file)?, file.display().to_string()),
-        None => from_store(args)?,
+        Some(file) => (crate::audit::sessions_in_file(file)?, file.display().to_string()),
+        None => {
+            let (sessions, path) = crate::audit::sessions_in_store(args.audit_db.as_deref(), args.policy.as_deref())?;
+            (sessions, path.display().to_string())
+        }
     };
     let (mut sessions, untimed) = within(sessions, since, until);
     if untimed > 0 {
@@ -101,25 +102,6 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error).context("cannot write the report"),
         _ => Ok(ExitCode::SUCCESS),
     }
-}
-
-/// Every session in the store. Not filtered by the time an entry was recorded: an imported
-/// session is recorded long after it ran, and the range is about when sessions ran.
-fn from_store(args: &Args) -> anyhow::Result<(Vec<SessionRecord>, String)> {
-    let settings = crate::audit::settings_of_policy(args.policy.as_deref());
-    let path = crate::audit::store_path(args.audit_db.as_deref(), settings.as_ref())?;
-    let store = crate::audit::open_existing(Some(&path), settings.as_ref())?;
-    let entries = store.entries(&Filter::default())?;
-    Ok((aethelgard_audit::sessions_of(&entries), path.display().to_string()))
-}
-
-/// Every session in a session JSONL file; a bad line is an error naming the file and the line.
-fn from_file(file: &Path) -> anyhow::Result<Vec<SessionRecord>> {
-    let imported = import_file(Format::Sessions, file)?;
-    for warning in &imported.warnings {
-        eprintln!("warning: {warning}");
-    }
-    Ok(imported.sessions)
 }
 
 /// The sessions that started in `[since, until)` (`started_at`, else their first call's time),
@@ -208,7 +190,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("bad.jsonl");
         std::fs::write(&file, "{\"session\":\"a\",\"task\":\"t\"}\n[1, 2]\n{\"session\":\"b\",\"task\":\"t\"}\n").unwrap();
-        let error = from_file(&file).unwrap_err().to_string();
+        let error = crate::audit::sessions_in_file(&file).unwrap_err().to_string();
         assert!(error.contains("bad.jsonl") && error.contains("line 2"), "{error}");
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -2,8 +2,6 @@
 //! file), proposes policy changes with their evidence, and writes the ones a person accepts.
 //! Without `--accept` or `--interactive` it changes nothing.
 
-use aethelgard_audit::import::{Format, import_file};
-use aethelgard_audit::{AuditStore, Filter};
 use aethelgard_learn::episode::{ToolBook, ToolSpec};
 use aethelgard_learn::suggest::{self, LabelledDecision, SuggestConfig, Suggestion};
 use aethelgard_protocol::{DecisionKind, SessionRecord};
@@ -77,14 +75,8 @@ pub struct Args {
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let records = match &args.sessions {
-        Some(file) => {
-            let imported = import_file(Format::Sessions, file)?;
-            for warning in &imported.warnings {
-                eprintln!("warning: {warning}");
-            }
-            imported.sessions
-        }
-        None => from_store(args)?,
+        Some(file) => crate::audit::sessions_in_file(file)?,
+        None => crate::audit::sessions_in_store(args.audit_db.as_deref(), args.policy.as_deref())?.0,
     };
     let governor = crate::load::governor(args.policy.as_deref(), None)?;
     let (file, catalog, _) = crate::load::policy(args.policy.as_deref())?;
@@ -123,14 +115,6 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     write_accepted(&path, &accepted)?;
     Ok(ExitCode::SUCCESS)
-}
-
-fn from_store(args: &Args) -> anyhow::Result<Vec<SessionRecord>> {
-    let settings = crate::audit::settings_of_policy(args.policy.as_deref());
-    let path = crate::audit::store_path(args.audit_db.as_deref(), settings.as_ref())?;
-    let store = crate::audit::open_existing(Some(&path), settings.as_ref())?;
-    let entries = store.entries(&Filter::default())?;
-    Ok(aethelgard_audit::sessions_of(&entries))
 }
 
 /// Each labelled call the policy's router stops becomes evidence about the rule that stopped it.

@@ -281,7 +281,7 @@ fn watch(state: &State, socket_inode: u64, poll: Duration) {
                 continue;
             }
         };
-        let hash = state::sha256(&text);
+        let hash = crate::load::sha256_hex(&text);
         if hash == seen {
             continue;
         }
@@ -289,7 +289,7 @@ fn watch(state: &State, socket_inode: u64, poll: Duration) {
             Ok(loaded) => {
                 // The file may have changed again between our read and the loader's.
                 if std::fs::read(path)
-                    .map(|now| state::sha256(&now))
+                    .map(|now| crate::load::sha256_hex(&now))
                     .ok()
                     .as_deref()
                     != Some(hash.as_str())

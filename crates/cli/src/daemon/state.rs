@@ -4,12 +4,11 @@
 use crate::audit::Recorder;
 use aethelgard_governor::Governor;
 use aethelgard_policy::FailMode;
-use aethelgard_protocol::{Decision, DecisionKind, Stage, ToolCall};
+use aethelgard_protocol::{Decision, DecisionKind, ToolCall};
 use aethelgard_router::Router;
 use aethelgard_router::hook::{self, Runtime};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,14 +25,6 @@ pub struct Loaded {
     pub generation: u64,
 }
 
-/// The hex SHA-256 of a policy text.
-pub fn sha256(text: &[u8]) -> String {
-    Sha256::digest(text)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// Loads the policy the flag names (or the built-in one); `text` is the file's text as read by the
 /// caller, for the hash.
 pub fn load(policy: Option<&Path>, text: &[u8], generation: u64) -> anyhow::Result<Loaded> {
@@ -42,7 +33,7 @@ pub fn load(policy: Option<&Path>, text: &[u8], generation: u64) -> anyhow::Resu
     Ok(Loaded {
         router,
         governor,
-        sha256: sha256(text),
+        sha256: crate::load::sha256_hex(text),
         loaded_at_ms: aethelgard_audit::time::now_ms(),
         generation,
     })
@@ -306,16 +297,12 @@ impl State {
                 if policy.router.fail_mode() == FailMode::Closed
                     && decision.decision == DecisionKind::Allow
                 {
-                    Decision {
-                        decision: DecisionKind::Block,
-                        stage: Stage::Rules,
-                        score: 1.0,
-                        rule: Some("audit.unavailable".to_owned()),
-                        reason: format!(
+                    crate::audit::unrecorded(
+                        format!(
                             "the call was allowed but cannot be recorded in the audit log ({error}); refusing an unaudited action"
                         ),
-                        latency_us: decision.latency_us,
-                    }
+                        decision.latency_us,
+                    )
                 } else {
                     decision
                 }
