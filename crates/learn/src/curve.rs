@@ -12,7 +12,8 @@ const HEIGHT: f64 = 320.0;
 const MARGIN: f64 = 40.0;
 const COLOURS: [&str; 6] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"];
 
-fn escape(text: &str) -> String {
+/// Text made safe inside SVG or HTML elements and attribute values.
+pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 

@@ -223,11 +223,10 @@ pub fn episodes_from_sessions(records: &[SessionRecord], book: &ToolBook) -> (Ve
     }
     let mut episodes = Vec::with_capacity(records.len());
     for record in records {
-        let needed: BTreeSet<String> = if record.success == Some(true) {
-            report.from_own_run += 1;
+        let own_run = record.success == Some(true);
+        let needed: BTreeSet<String> = if own_run {
             allowed_calls(record).into_iter().map(str::to_owned).collect()
         } else if let Some(needed) = by_task.get(&task_key(&record.task)) {
-            report.from_same_task += 1;
             needed.clone()
         } else {
             report.skipped_no_success += 1;
@@ -245,10 +244,13 @@ pub fn episodes_from_sessions(records: &[SessionRecord], book: &ToolBook) -> (Ve
             }
         }
         if names.is_empty() {
-            report.from_own_run -= usize::from(record.success == Some(true));
-            report.from_same_task -= usize::from(record.success != Some(true));
             report.skipped_no_tools += 1;
             continue;
+        }
+        if own_run {
+            report.from_own_run += 1;
+        } else {
+            report.from_same_task += 1;
         }
         let tools: Vec<ToolSpec> = names
             .iter()

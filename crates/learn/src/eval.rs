@@ -319,7 +319,7 @@ pub fn evaluate(gym: &Gym, config: &EvalConfig, progress: &mut dyn FnMut(Progres
             let policy = train(method, &episodes, config, seed, &statics, &mut ppo_curve)?;
             let train_secs = if method.is_learned() { trained.elapsed().as_secs_f64() } else { 0.0 };
             for (split, scenarios) in &tests {
-                let result = play(gym, policy.as_ref(), method, scenarios, guard.as_mut(), train_secs)?;
+                let result = play(gym, &policy, method, scenarios, guard.as_mut(), train_secs)?;
                 seeds.push(SeedResult { seed, method, split: *split, metrics: result.0, focus: result.1, gate: result.2 });
             }
             done += 1;
@@ -393,23 +393,8 @@ enum Trained {
 }
 
 impl Trained {
-    fn as_ref(&self) -> TrainedRef<'_> {
-        match self {
-            Self::Plain(policy) => TrainedRef::Plain(policy.as_ref()),
-            Self::Model(model) => TrainedRef::Model(model),
-        }
-    }
-}
-
-#[derive(Clone, Copy)]
-enum TrainedRef<'a> {
-    Plain(&'a dyn ExposurePolicy),
-    Model(&'a ExposureModel),
-}
-
-impl TrainedRef<'_> {
     /// Grants for many episodes at once (a model scores them in one batch).
-    fn grants(self, episodes: &[Episode]) -> Result<Vec<Vec<bool>>, LearnError> {
+    fn grants(&self, episodes: &[Episode]) -> Result<Vec<Vec<bool>>, LearnError> {
         match self {
             Self::Plain(policy) => Ok(episodes.iter().map(|episode| policy.grant_episode(episode)).collect()),
             Self::Model(model) => {
@@ -456,7 +441,7 @@ fn train(
 /// and the gate for learned methods.
 fn play(
     gym: &Gym,
-    policy: TrainedRef<'_>,
+    policy: &Trained,
     method: Method,
     scenarios: &[Scenario],
     guard: &mut dyn CallGuard,

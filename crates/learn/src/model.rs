@@ -703,4 +703,4 @@ impl ExposurePolicy for ExposureModel {
 
 #[cfg(test)]
 #[path = "model_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -3,7 +3,8 @@
 use super::*;
 use aethelgard_protocol::RiskTag;
 
-fn tools() -> Vec<ToolSpec> {
+/// Three tools: a read, a mail sender, a shell (shared with the supervised tests).
+pub(crate) fn tools() -> Vec<ToolSpec> {
     vec![
         ToolSpec::new(
             "read",

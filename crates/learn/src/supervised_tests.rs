@@ -1,21 +1,7 @@
 use super::*;
-use crate::episode::ToolSpec;
-use aethelgard_protocol::RiskTag;
 
 fn episodes() -> Vec<Episode> {
-    let tools = vec![
-        ToolSpec::new(
-            "read",
-            "Reads a file from the workspace.",
-            vec![RiskTag::Read],
-        ),
-        ToolSpec::new(
-            "mail",
-            "Sends an email message.",
-            vec![RiskTag::Message, RiskTag::Network],
-        ),
-        ToolSpec::new("exec", "Runs a shell command.", vec![RiskTag::Exec]),
-    ];
+    let tools = crate::model::tests::tools();
     let mut all = Vec::new();
     for (i, (task, needed)) in [
         ("summarise the report file", [true, false, false]),

@@ -35,10 +35,6 @@ pub fn run(out: &Path, quiet: bool) -> anyhow::Result<Outcome> {
     Ok(Outcome { report, html })
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-}
-
 /// One self-contained page: the table as preformatted text, and the curve.
 fn page(report: &Report, svg: &str) -> String {
     format!(
@@ -54,7 +50,7 @@ fn page(report: &Report, svg: &str) -> String {
         report.config.seeds.len(),
         report.config.train_sessions,
         report.config.test_sessions,
-        escape(&eval::render(report)),
+        curve::escape(&eval::render(report)),
         svg
     )
 }
