@@ -13,15 +13,17 @@ mod serve;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// Runs the binary as a user with no policy of their own would: no $AETHELGARD_POLICY, no
-/// config directory.
+/// The binary as a user with no policy of their own runs it: no $AETHELGARD_POLICY, no config
+/// directory.
+pub fn command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_aethelgard"));
+    command.env("AETHELGARD_POLICY", "").env("XDG_CONFIG_HOME", "/nonexistent-aethelgard-test");
+    command
+}
+
+/// Runs [`command`] with `args` to the end.
 pub fn aethelgard(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aethelgard"))
-        .args(args)
-        .env("AETHELGARD_POLICY", "")
-        .env("XDG_CONFIG_HOME", "/nonexistent-aethelgard-test")
-        .output()
-        .unwrap()
+    command().args(args).output().unwrap()
 }
 
 /// A fresh, empty folder for one test: `<target tmp>/<group>/<name>`.

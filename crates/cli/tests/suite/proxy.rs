@@ -65,13 +65,11 @@ impl Client {
     /// Starts `aethelgard proxy mcp <flags> -- python3 server.py` in `dir`.
     fn start(dir: &Path, flags: &[&str]) -> Self {
         std::fs::write(dir.join("server.py"), SERVER).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_aethelgard"))
+        let mut child = super::command()
             .args(["proxy", "mcp"])
             .args(flags)
             .args(["--", "python3", "server.py"])
             .current_dir(dir)
-            .env("AETHELGARD_POLICY", "")
-            .env("XDG_CONFIG_HOME", "/nonexistent-aethelgard-test")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -2,14 +2,12 @@
 
 use serde_json::Value;
 use std::io::Write as _;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 fn scope(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aethelgard"))
+    let mut child = super::command()
         .arg("scope")
         .args(args)
-        .env("AETHELGARD_POLICY", "")
-        .env("XDG_CONFIG_HOME", "/nonexistent-aethelgard-test")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -38,14 +38,13 @@ impl Daemon {
     fn start(dir: &Path, policy: &Path) -> Self {
         let socket = dir.join("aethelgard.sock");
         let stderr = dir.join("serve.stderr");
-        let child = Command::new(BIN)
+        let child = super::command()
             .args(["serve", "--poll-ms", "50", "--socket"])
             .arg(&socket)
             .arg("--policy")
             .arg(policy)
             .arg("--audit-db")
             .arg(dir.join("daemon.db"))
-            .env("XDG_CONFIG_HOME", "/nonexistent-aethelgard-test")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&stderr).unwrap())
@@ -307,12 +306,11 @@ fn claude_input(command: &str) -> String {
 
 /// Runs `aethelgard hook claude` with the daemon's socket and policy, recording in process to `db`.
 fn hook(socket: &Path, policy: &Path, db: &Path, input: &str) -> String {
-    let mut child = Command::new(BIN)
+    let mut child = super::command()
         .args(["hook", "claude", "--audit-db"])
         .arg(db)
         .env("AETHELGARD_SOCKET", socket)
         .env("AETHELGARD_POLICY", policy)
-        .env("XDG_CONFIG_HOME", "/nonexistent-aethelgard-test")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
