@@ -291,6 +291,10 @@ pub fn evaluate(gym: &Gym, config: &EvalConfig, progress: &mut dyn FnMut(Progres
     if config.seeds.is_empty() {
         return Err(LearnError::invalid("eval config", "at least one seed is needed"));
     }
+    if config.train_sessions == 0 || config.test_sessions == 0 {
+        // Metrics over no sessions would print as zeros, which read as measured.
+        return Err(LearnError::invalid("eval config", "training and test sessions must each be at least 1"));
+    }
     let started = Instant::now();
     let statics = StaticProfiles::builtin()?;
     let book = gym.tool_book();

@@ -31,3 +31,11 @@ fn the_gate_catches_exposing_everything_nothing_or_by_name() {
     let renamed = vec![vec![false, true, false]];
     assert_eq!(Gate::of(&episodes, &exact, &renamed).rename_changes, 1);
 }
+
+#[test]
+fn an_evaluation_over_no_sessions_is_refused() {
+    let gym = crate::gym::Gym::builtin().unwrap();
+    let config = EvalConfig { test_sessions: 0, ..EvalConfig::default() };
+    let err = evaluate(&gym, &config, &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("at least 1"), "{err}");
+}
