@@ -29,6 +29,14 @@
     clippy::indexing_slicing
 )]
 
+#[path = "e2e/llm_proxy.rs"]
+mod llm_proxy;
+#[path = "e2e/mcp_http.rs"]
+mod mcp_http;
+#[path = "e2e/openclaw_plugin.rs"]
+mod openclaw_plugin;
+#[path = "e2e/runtimes_mcp.rs"]
+mod runtimes_mcp;
 #[path = "e2e/claude.rs"]
 mod claude;
 #[path = "e2e/codex.rs"]

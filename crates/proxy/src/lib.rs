@@ -24,4 +24,5 @@
 //! 2026-07-28's `subscriptions/listen`, and the LLM API proxy.
 
 pub mod line;
+pub mod llm;
 pub mod mcp;

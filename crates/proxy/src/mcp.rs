@@ -2,6 +2,7 @@
 //! JSON-RPC messages, and the stdio transport.
 
 mod handler;
+pub mod http;
 pub mod stdio;
 
 pub use handler::{Action, Handler};

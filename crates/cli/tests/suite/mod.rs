@@ -9,6 +9,9 @@ mod suggest;
 mod learn_policy;
 mod proxy;
 mod serve;
+mod proxy_llm;
+mod proxy_http;
+mod daemon_faults;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

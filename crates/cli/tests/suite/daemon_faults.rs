@@ -1,0 +1,1 @@
+//! (stub; a helper is writing this file)

@@ -1,0 +1,1 @@
+//! The LLM API proxy (stub; being written).

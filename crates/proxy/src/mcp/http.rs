@@ -1,0 +1,1 @@
+//! Streamable HTTP for the MCP proxy (stub; being written).
