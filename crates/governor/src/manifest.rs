@@ -337,14 +337,18 @@ fn judge(
     learned: Option<(&crate::learned::LearnedGrants, f64)>,
 ) -> Why {
     let Some(profile) = profile else { return Why::NotSelected };
-    if let Some(index) = profile.deny_set.matches(name).first()
-        && let Some(glob) = profile.deny.get(*index) {
-            return Why::Denied { glob: glob.clone() };
-        }
+    // A runtime's qualified MCP name (`mcp__files__read_text_file`) that the catalog resolved to
+    // an MCP server's tool is also judged under the bare name the profiles write
+    // (`read_text_file`), so the hook and the proxy grant and deny alike.
+    let bare = entry.filter(|tool| tool.name != name && tool.is_mcp_server_tool()).map(|tool| tool.name.as_str());
+    let names = || std::iter::once(name).chain(bare);
+    if let Some(glob) = names().find_map(|n| profile.deny_set.matches(n).first().and_then(|index| profile.deny.get(*index))) {
+        return Why::Denied { glob: glob.clone() };
+    }
     let selected = match learned {
         Some((grants, threshold)) => grants.grants(name, threshold).map(|score| Why::Learned { score }),
         None => {
-            if profile.tool_set.is_match(name) {
+            if names().any(|n| profile.tool_set.is_match(n)) {
                 Some(Why::Named { profile: profile.name.clone() })
             } else {
                 entry

@@ -196,3 +196,23 @@ fn the_default_classifier_is_the_shipped_model() {
     assert_eq!(classification.method, Method::Model);
     assert_eq!(classification.task_type, "summarise");
 }
+
+/// MCP server-filesystem's tools, under the names each surface sees them by: bare (the MCP
+/// proxy), `mcp__<server>__<tool>` (Codex CLI and Claude Code hooks and configs) and
+/// `<server>__<tool>` (OpenClaw). A summarising task gets the reading tools and never a writing one.
+#[test]
+fn mcp_filesystem_tools_are_scoped_alike_under_every_surface_name() {
+    let governor = Governor::builtin().unwrap();
+    let reading = ["read_text_file", "list_directory", "read_multiple_files", "search_files"];
+    let writing = ["write_file", "edit_file", "move_file", "create_directory"];
+    for qualify in [|t: &str| t.to_owned(), |t: &str| format!("mcp__files__{t}"), |t: &str| format!("files__{t}")] {
+        let available: Vec<String> = reading.iter().chain(&writing).map(|t| qualify(t)).collect();
+        for task_type in ["summarise", "answer", "review", "unknown"] {
+            let manifest = governor.manifest(task_type, Some(&available));
+            let expected: Vec<String> = reading.iter().map(|t| qualify(t)).collect();
+            assert_eq!(manifest.granted, expected, "{task_type}");
+        }
+        let coding = governor.manifest("implement", Some(&available));
+        assert_eq!(coding.granted, available, "implement edits files");
+    }
+}

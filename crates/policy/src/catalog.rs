@@ -13,7 +13,20 @@ pub const BUILTIN_CATALOGS: &[(&str, &str)] = &[
     ("codex", include_str!("../../../data/catalogs/codex.jsonl")),
     ("claude", include_str!("../../../data/catalogs/claude.jsonl")),
     ("openclaw", include_str!("../../../data/catalogs/openclaw.jsonl")),
+    ("mcp", include_str!("../../../data/catalogs/mcp.jsonl")),
 ];
+
+/// The start of the `group` of a catalog entry that describes an MCP server's tool (under its
+/// bare name, as the server lists it), e.g. `mcp-filesystem`.
+pub const MCP_GROUP_PREFIX: &str = "mcp-";
+
+/// The bare tool name inside the name a runtime gives an MCP tool: `mcp__<server>__<tool>`
+/// (Codex CLI, Claude Code) or `<server>__<tool>` (OpenClaw). `None` for a name of neither form.
+pub fn mcp_bare_name(name: &str) -> Option<&str> {
+    let qualified = name.strip_prefix("mcp__").unwrap_or(name);
+    let (server, tool) = qualified.split_once("__")?;
+    (!server.is_empty() && !tool.is_empty()).then_some(tool)
+}
 
 /// Access a path argument needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,6 +75,12 @@ impl ToolEntry {
         Ok(())
     }
 
+    /// Whether the entry describes an MCP server's tool (its group starts with `mcp-`), so that a
+    /// runtime's qualified name for it resolves to it (see [`Catalog::get`]).
+    pub fn is_mcp_server_tool(&self) -> bool {
+        self.group.as_deref().is_some_and(|group| group.starts_with(MCP_GROUP_PREFIX))
+    }
+
     /// Whether the tool carries any dangerous tag (exec, spawn, credential, destructive, payment).
     pub fn is_dangerous(&self) -> bool {
         self.risk.iter().any(|tag| tag.is_dangerous())
@@ -100,7 +119,7 @@ impl Catalog {
     pub fn builtin(name: &str) -> Result<Vec<ToolEntry>, PolicyError> {
         let (_, text) = BUILTIN_CATALOGS.iter().find(|(n, _)| *n == name).ok_or_else(|| PolicyError::Invalid {
             origin: "catalog".to_owned(),
-            message: format!("unknown built-in catalog `{name}`; expected one of codex, claude, openclaw"),
+            message: format!("unknown built-in catalog `{name}`; expected one of codex, claude, openclaw, mcp"),
         })?;
         Self::parse_jsonl(text, &format!("builtin:{name}"))
     }
@@ -137,7 +156,19 @@ impl Catalog {
         }
     }
 
+    /// The entry for `name`. A runtime's qualified MCP name (`mcp__files__read_text_file`,
+    /// OpenClaw's `files__read_text_file`) that has no entry of its own resolves to the MCP
+    /// server tool's entry under the bare name (`read_text_file`), so the proxy (which sees bare
+    /// names) and the hooks (which see qualified ones) judge the same tool the same way. Only
+    /// entries of an MCP group qualify: `mcp__x__Bash` is not Claude Code's `Bash`.
     pub fn get(&self, name: &str) -> Option<&ToolEntry> {
+        self.get_exact(name).or_else(|| {
+            mcp_bare_name(name).and_then(|bare| self.get_exact(bare)).filter(|tool| tool.is_mcp_server_tool())
+        })
+    }
+
+    /// The entry named exactly `name`, with no MCP name resolution.
+    pub fn get_exact(&self, name: &str) -> Option<&ToolEntry> {
         self.by_name.get(name).and_then(|&index| self.tools.get(index))
     }
 

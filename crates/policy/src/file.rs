@@ -252,7 +252,7 @@ fn escalate() -> Decision {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogSection {
-    /// Built-in catalogs: `codex`, `claude`, `openclaw`.
+    /// Built-in catalogs: `codex`, `claude`, `openclaw`, `mcp` (MCP servers' tools).
     #[serde(default)]
     pub builtin: Vec<String>,
     /// Catalog files (JSONL), relative to the policy file.

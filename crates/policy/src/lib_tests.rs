@@ -104,3 +104,24 @@ fn examples_under_the_shell_table_get_a_hint() {
     let error = parse(text, "p", None).unwrap_err().to_string();
     assert!(error.contains("put `match` and `not_match` above it"), "{error}");
 }
+
+#[test]
+fn qualified_mcp_names_resolve_to_the_mcp_catalog_entry() {
+    let (_, catalog) = default_policy().unwrap();
+    assert_eq!(mcp_bare_name("mcp__files__read_text_file"), Some("read_text_file"));
+    assert_eq!(mcp_bare_name("files__read_text_file"), Some("read_text_file"));
+    assert_eq!(mcp_bare_name("read_text_file"), None);
+    assert_eq!(mcp_bare_name("mcp____x"), None);
+    for name in ["read_text_file", "mcp__files__read_text_file", "mcp__filesystem__read_text_file", "files__read_text_file"] {
+        let tool = catalog.get(name).unwrap_or_else(|| panic!("`{name}` does not resolve"));
+        assert_eq!(tool.name, "read_text_file");
+        assert_eq!(tool.paths.get("/path"), Some(&ArgAccess::Read));
+    }
+    let write = catalog.get("mcp__files__write_file").unwrap();
+    assert_eq!(write.name, "write_file");
+    assert!(write.risk.contains(&aethelgard_protocol::RiskTag::Write));
+    // Only MCP server entries resolve: a server cannot borrow a runtime's built-in tool.
+    assert!(catalog.get("mcp__x__Bash").is_none());
+    assert!(catalog.get("mcp__x__Read").is_none());
+    assert!(catalog.get_exact("mcp__files__read_text_file").is_none());
+}

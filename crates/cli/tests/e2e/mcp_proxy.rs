@@ -230,41 +230,12 @@ fn audited_calls(db: &Path) -> Vec<Value> {
         .collect()
 }
 
-/// The default policy with the filesystem server's read-only tools named in the `summarise`
-/// profile: a tool no catalog knows is granted only when a profile names it (docs/governor.md).
-fn summarise_policy(scratch: &Path) -> PathBuf {
-    let out = Command::new(harness::aethelgard_bin())
-        .args(["policy", "default"])
-        .output()
-        .expect("run aethelgard policy default");
-    assert!(out.status.success(), "aethelgard policy default failed");
-    let default = String::from_utf8(out.stdout).expect("policy is UTF-8");
-    let line = r#"tools = ["web_fetch", "WebFetch"]"#;
-    assert_eq!(
-        default.matches(line).count(),
-        1,
-        "the default policy's summarise profile changed; update this test"
-    );
-    let names = FS_READ_TOOLS
-        .iter()
-        .map(|t| format!("{t:?}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let policy = default.replacen(
-        line,
-        &format!(r#"tools = ["web_fetch", "WebFetch", {names}]"#),
-        1,
-    );
-    let path = scratch.join("policy.toml");
-    std::fs::write(&path, policy).expect("write policy");
-    path
-}
-
 fn s(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
-/// A summarising task through the proxy sees only the filesystem server's reading tools, reads a
+/// Under the built-in policy (whose `mcp` catalog describes server-filesystem's tools), a
+/// summarising task through the proxy sees only the filesystem server's reading tools, reads a
 /// file's real contents, and cannot write: the refused calls come back as tool errors with the
 /// reason, the files on disk are untouched, and the audit store holds every decision. The same
 /// client straight to the server (no proxy) sees the writing tools and does write, so the
@@ -309,13 +280,10 @@ fn mcp_proxy_filesystem_summarise_reads_but_cannot_write() {
     );
     std::fs::remove_file(&direct_file).expect("remove direct.txt");
 
-    // Through the proxy, for a summarising task.
-    let policy = summarise_policy(root);
+    // Through the proxy, for a summarising task, under the built-in policy.
     let proxy_args = vec![
         "--task-type".into(),
         "summarise".into(),
-        "--policy".into(),
-        s(&policy),
         "--audit-db".into(),
         s(&db),
     ];
@@ -434,18 +402,15 @@ fn mcp_proxy_filesystem_summarise_reads_but_cannot_write() {
     assert_eq!(audited[1]["args"]["path"], s(&created), "{}", audited[1]);
 }
 
-/// With the built-in default policy, which names none of the filesystem server's tools, a
-/// summarising task is granted none of them: fail closed, listed as nothing and refused on call.
+/// Tools no catalog knows and no profile names are granted to no task: server-everything's tools
+/// are in no catalog, so through the proxy a summarising task is listed none of them and its call
+/// is refused (the governor fails closed, docs/governor.md).
 #[test]
-fn mcp_proxy_filesystem_default_policy_grants_unknown_tools_nothing() {
-    let test = "mcp_proxy_filesystem_default_policy_grants_unknown_tools_nothing";
+fn mcp_proxy_everything_unknown_tools_are_granted_to_no_summarising_task() {
+    let test = "mcp_proxy_everything_unknown_tools_are_granted_to_no_summarising_task";
     let Some(p) = prereqs(test) else { return };
-    let scratch = TempDir::new("mcp-fs-default");
+    let scratch = TempDir::new("mcp-everything-summarise");
     let root = scratch.path();
-    let work = root.join("workspace");
-    std::fs::create_dir_all(&work).expect("create workspace");
-    let notes = work.join("notes.txt");
-    std::fs::write(&notes, NOTES).expect("write notes");
     let db = root.join("audit.db");
     let proxy_args = vec![
         "--task-type".into(),
@@ -457,21 +422,20 @@ fn mcp_proxy_filesystem_default_policy_grants_unknown_tools_nothing() {
         &p,
         root,
         &s(&harness::aethelgard_bin()),
-        &proxied(&p, &proxy_args, &p.entry("server-filesystem"), &[s(&work)]),
-        &json!([{"name": "read_text_file", "arguments": {"path": s(&notes)}}]),
+        &proxied(&p, &proxy_args, &p.entry("server-everything"), &["stdio".to_owned()]),
+        &json!([{"name": "echo", "arguments": {"message": "never echoed"}}]),
     );
     assert!(session.tools.is_empty(), "listed: {:?}", session.tools);
-    let read = session.call(0);
-    assert_eq!(read["isError"], true, "{read}");
+    let echo = session.call(0);
+    assert_eq!(echo["isError"], true, "{echo}");
+    let text = echo["text"].as_str().unwrap_or_default();
     assert!(
-        read["text"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("manifest.not-granted"),
-        "{read}"
+        text.contains("manifest.not-granted") && !text.contains("never echoed"),
+        "{echo}"
     );
     let audited = audited_calls(&db);
     assert_eq!(audited.len(), 1, "{audited:#?}");
+    assert_eq!(audited[0]["tool"], "echo", "{audited:#?}");
     assert_eq!(audited[0]["decision"], "block", "{audited:#?}");
 }
 
