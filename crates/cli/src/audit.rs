@@ -2,7 +2,7 @@
 //! the importers, so every command finds the same store the same way.
 
 use aethelgard_audit::{AuditStore, CallEvent, Event, Receipt, Redactor, SqliteStore, Sync};
-use aethelgard_policy::{AuditSection, AuditSync};
+use aethelgard_policy::{AuditSection, AuditSync, FailMode};
 use aethelgard_protocol::{Decision, DecisionKind, SessionCall, SessionRecord, Stage, ToolCall};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
@@ -65,7 +65,7 @@ pub fn open_existing(flag: Option<&Path>, settings: Option<&AuditSection>) -> an
 
 /// Records decisions as they are made.
 pub struct Recorder {
-    store: Box<dyn AuditStore>,
+    store: Box<dyn AuditStore + Send>,
     redactor: Redactor,
     source: String,
 }
@@ -136,14 +136,27 @@ pub fn sessions_in_file(file: &Path) -> anyhow::Result<Vec<SessionRecord>> {
     Ok(imported.sessions)
 }
 
-/// The block that replaces a decision the audit store could not record: nothing unaudited runs.
-pub fn unrecorded(reason: String, latency_us: u64) -> Decision {
+/// The one rule for a call whose decision the audit store could not record, used by the daemon,
+/// the hook and the proxies alike. Under a policy that fails closed (`fail_mode = "closed"`, the
+/// default) the call is blocked with rule `audit.unavailable`: nothing unaudited runs, and an
+/// escalation is blocked too, since the person who approves it would approve an unaudited call.
+/// Under `fail_mode = "open"` the decision stands; the caller warns that it went unrecorded.
+pub fn unrecorded(mode: FailMode, decision: Decision, error: &str) -> Decision {
+    let what = match (mode, decision.decision) {
+        (FailMode::Open, _) | (_, DecisionKind::Block) => return decision,
+        (FailMode::Closed, DecisionKind::Allow) => "allowed",
+        (FailMode::Closed, DecisionKind::Escalate) => "escalated",
+    };
     Decision {
         decision: DecisionKind::Block,
         stage: Stage::Rules,
         score: 1.0,
         rule: Some("audit.unavailable".to_owned()),
-        reason,
-        latency_us,
+        reason: format!("the call was {what} but cannot be recorded in the audit log ({error}); refusing an unaudited action"),
+        latency_us: decision.latency_us,
     }
 }
+
+#[cfg(test)]
+#[path = "audit_tests.rs"]
+mod tests;

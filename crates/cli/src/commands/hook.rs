@@ -86,13 +86,10 @@ fn answer(runtime: Runtime, policy: Option<&Path>, budget_ms: u64, recording: &R
     match recorded {
         Ok(_) => response.stdout,
         Err(error) => {
-            eprintln!("aethelgard: cannot record the decision in the audit log: {error:#}");
-            match (fail_mode, decision.decision) {
-                (FailMode::Closed, DecisionKind::Allow) => Some(hook::deny_json(&format!(
-                    "aethelgard: the call was allowed but cannot be recorded in the audit log ({error}); refusing an unaudited action"
-                ))),
-                _ => response.stdout,
-            }
+            let judged = decision.decision;
+            let acted = crate::audit::unrecorded(fail_mode, decision, &format!("{error}"));
+            eprintln!("aethelgard: warning: cannot record the decision in the audit log: {error:#}");
+            if acted.decision == judged { response.stdout } else { hook::render(runtime, &acted) }
         }
     }
 }

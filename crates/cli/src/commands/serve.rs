@@ -12,7 +12,7 @@ use std::time::Duration;
 ///
 /// Protocol: one JSON request per line, one JSON answer per line: {"op":"route","call":{...}},
 /// {"op":"scope","task":"...","tools":[...]}, {"op":"hook","runtime":"claude","input":"..."},
-/// {"op":"status"}. The policy file is watched: a changed file that loads replaces the policy, one
+/// {"op":"status"}. Connections from another user are refused (SO_PEERCRED). The policy file is watched: a changed file that loads replaces the policy, one
 /// that does not is reported and the old policy stays. See docs/daemon.md.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -33,6 +33,10 @@ pub struct Args {
     /// How often to look at the policy file, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 500)]
     pub poll_ms: u64,
+    /// Also serve HTTP on this loopback address (127.0.0.1:PORT or [::1]:PORT; port 0 picks one):
+    /// GET /status, GET /metrics (Prometheus), POST /route, POST /scope. Off by default.
+    #[arg(long, value_name = "ADDRESS")]
+    pub http: Option<std::net::SocketAddr>,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
@@ -46,6 +50,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             store: args.audit_db.clone(),
         },
         poll: Duration::from_millis(args.poll_ms.max(10)),
+        http: args.http,
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -14,8 +14,11 @@ pub struct Args {
     #[arg(long, value_name = "PATH")]
     pub socket: Option<PathBuf>,
     /// Print the status as JSON.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "prometheus")]
     pub json: bool,
+    /// Print the metrics in Prometheus text format (what `GET /metrics` serves with --http).
+    #[arg(long)]
+    pub prometheus: bool,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
@@ -45,6 +48,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     if args.json {
         println!("{status}");
+    } else if args.prometheus {
+        print!("{}", crate::daemon::metrics::prometheus(&status));
     } else {
         print!("{}", describe(&status));
     }
@@ -70,13 +75,28 @@ fn describe(status: &Value) -> String {
         .and_then(Value::as_str)
         .unwrap_or("none");
     let uptime_s = status.get("uptime_ms").and_then(Value::as_u64).unwrap_or(0) / 1000;
+    let latency = status.get("latency").cloned().unwrap_or(Value::Null);
+    let bound = |q: f64| {
+        crate::daemon::metrics::quantile_us(&latency, q)
+            .map_or_else(|| "-".to_owned(), |us| format!("<= {us} us"))
+    };
+    let answered = latency.get("count").and_then(Value::as_u64).unwrap_or(0);
+    let mean = latency
+        .get("sum_us")
+        .and_then(Value::as_u64)
+        .unwrap_or(0)
+        .checked_div(answered)
+        .map_or_else(|| "-".to_owned(), |us| format!("{us} us"));
     format!(
         "daemon       pid {} (version {}), up {uptime_s} s, socket {}\n\
          policy       {} (sha256 {}, {} rules, fails {})\n\
          loaded at    {} ms since the epoch; {} reloads, {} failed\n\
          last error   {last_error}\n\
          calls        {} allowed, {} blocked, {} escalated; {} scopes; {} bad requests\n\
-         audit        {}\n",
+         latency      {answered} answers: mean {mean}, p50 {}, p99 {} (request read to answer ready, recording included)\n\
+         refused      {} connections from other users; {} decisions the audit log could not record\n\
+         audit        {}\n\
+         http         {}\n",
         text("pid"),
         text("version"),
         text("socket"),
@@ -92,6 +112,11 @@ fn describe(status: &Value) -> String {
         calls("escalate"),
         text("scopes"),
         text("errors"),
+        bound(0.5),
+        bound(0.99),
+        text("refused_peers"),
+        text("audit_failures"),
         text("audit_store"),
+        text("http"),
     )
 }

@@ -5,11 +5,15 @@
 //! (`docs/daemon.md`). The hook asks it when it runs and decides in process when it does not, so
 //! the daemon makes answers faster and the audit central, never less safe.
 //!
-//! The socket is the only way in: mode 0600 in a folder owned by the daemon's user, so the kernel
-//! refuses `connect` to every other user (std has no `SO_PEERCRED` without `unsafe`; the file
-//! mode and ownership checks stand in for it, see `docs/daemon.md`).
+//! The socket is the way in: mode 0600 in a folder owned by the daemon's user, so the kernel
+//! refuses `connect` to every other user, and each connection's peer is checked with
+//! `SO_PEERCRED` (rustix, no `unsafe`): a peer running as another user is refused and counted.
+//! An HTTP listener on 127.0.0.1 (`--http`, off by default) serves status, Prometheus metrics,
+//! route and scope; it is the only part that runs tokio (`docs/daemon.md`).
 
 pub mod client;
+pub mod http;
+pub mod metrics;
 pub mod server;
 pub mod state;
 

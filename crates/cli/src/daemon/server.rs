@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
+use std::net::SocketAddr;
 
 /// Most connections served at once; more are closed at once rather than exhausting threads.
 const MAX_CONNECTIONS: u64 = 512;
@@ -21,6 +22,8 @@ pub struct Options {
     pub socket: PathBuf,
     pub audit: Audit,
     pub poll: Duration,
+    /// A loopback address for the HTTP listener (`--http`); none by default.
+    pub http: Option<SocketAddr>,
 }
 
 pub fn run(options: Options) -> anyhow::Result<()> {
@@ -42,6 +45,14 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         options.socket.clone(),
         options.audit,
     )?);
+    if let Some(address) = options.http {
+        let bound = super::http::spawn(Arc::clone(&state), address)?;
+        eprintln!("aethelgard serve: HTTP on http://{bound} (GET /status, GET /metrics, POST /route, POST /scope)");
+        match state.http.lock() {
+            Ok(mut guard) => *guard = Some(bound.to_string()),
+            Err(poisoned) => *poisoned.into_inner() = Some(bound.to_string()),
+        }
+    }
     let current = state.current();
     eprintln!(
         "aethelgard serve: listening on {} (pid {}); policy {} (sha256 {}); audit {}",
@@ -135,6 +146,26 @@ fn bind(path: &Path) -> anyhow::Result<UnixListener> {
 }
 
 fn accept(state: &Arc<State>, stream: UnixStream) {
+    // The second wall after the socket's 0600 mode: whoever connects must run as this daemon's
+    // user (root passes file modes, and a mode can be changed between two polls).
+    match rustix::net::sockopt::socket_peercred(&stream) {
+        Ok(peer) if peer.uid.as_raw() == state.uid => {}
+        Ok(peer) => {
+            state.refuse_peer();
+            eprintln!(
+                "aethelgard serve: refused a connection from uid {} (pid {}): only uid {} may ask this daemon",
+                peer.uid.as_raw(),
+                peer.pid.as_raw_pid(),
+                state.uid
+            );
+            return;
+        }
+        Err(error) => {
+            state.refuse_peer();
+            eprintln!("aethelgard serve: refused a connection whose peer cannot be read (SO_PEERCRED: {error})");
+            return;
+        }
+    }
     if state.connections.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
         state.connections.fetch_sub(1, Ordering::SeqCst);
         eprintln!("aethelgard serve: more than {MAX_CONNECTIONS} connections; closing a new one");

@@ -1,9 +1,9 @@
 //! What the daemon holds: the policy in effect (swapped whole on reload), its counters, and the
 //! audit writer. Answering a request is a function of this state and one line of input.
 
+use super::metrics::Histogram;
 use crate::audit::Recorder;
 use aethelgard_governor::Governor;
-use aethelgard_policy::FailMode;
 use aethelgard_protocol::{Decision, DecisionKind, ToolCall};
 use aethelgard_router::Router;
 use aethelgard_router::hook::{self, Runtime};
@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
 
 /// A policy compiled and ready: the router (stage 1 and stage 2) and the governor.
 pub struct Loaded {
@@ -108,7 +109,14 @@ pub struct State {
     escalated: AtomicU64,
     scopes: AtomicU64,
     errors: AtomicU64,
+    refused_peers: AtomicU64,
+    audit_failures: AtomicU64,
+    latency: Histogram,
     pub connections: AtomicU64,
+    /// The daemon's own uid: the only peer it answers (`SO_PEERCRED`).
+    pub uid: u32,
+    /// The HTTP listener's address, when one was asked for.
+    pub http: Mutex<Option<String>>,
 }
 
 /// Where and whether to record.
@@ -157,7 +165,12 @@ impl State {
             escalated: AtomicU64::new(0),
             scopes: AtomicU64::new(0),
             errors: AtomicU64::new(0),
+            refused_peers: AtomicU64::new(0),
+            audit_failures: AtomicU64::new(0),
+            latency: Histogram::new(),
             connections: AtomicU64::new(0),
+            uid: crate::daemon::client::current_uid()?,
+            http: Mutex::new(None),
         })
     }
 
@@ -209,13 +222,7 @@ impl State {
 
     fn handle(&self, request: Request) -> Value {
         match request {
-            Request::Route { call, source } => {
-                let source = format!("serve:{}", source.as_deref().unwrap_or("route"));
-                let policy = self.current();
-                let decision = policy.router.route(&call);
-                let decision = self.record(&policy, source, &call, decision);
-                serde_json::to_value(&decision).unwrap_or_else(|e| json!({"error": e.to_string()}))
-            }
+            Request::Route { call, source } => self.route(&call, source.as_deref()),
             Request::Hook { runtime, input } => {
                 let runtime = match runtime.as_str() {
                     "codex" => Runtime::Codex,
@@ -225,34 +232,59 @@ impl State {
                         return json!({"error": format!("unknown runtime `{other}` (expected `codex` or `claude`)")});
                     }
                 };
-                self.hook(runtime, &input)
+                let started = Instant::now();
+                let answer = self.hook(runtime, &input);
+                self.observe(started);
+                answer
             }
             Request::Scope {
                 task,
                 task_type,
                 tools,
-            } => {
-                self.scopes.fetch_add(1, Ordering::Relaxed);
-                let policy = self.current();
-                match policy
-                    .governor
-                    .scope(task.as_deref(), task_type.as_deref(), tools.as_deref())
-                {
-                    Ok(scoped) => json!({
-                        "task_type": scoped.manifest.task_type,
-                        "confidence": scoped.classification.confidence,
-                        "method": scoped.classification.method,
-                        "profile": scoped.profile,
-                        "granted": scoped.manifest.granted,
-                        "denied": scoped.manifest.denied,
-                    }),
-                    Err(error) => {
-                        self.errors.fetch_add(1, Ordering::Relaxed);
-                        json!({"error": error.to_string()})
-                    }
-                }
-            }
+            } => self.scope(task.as_deref(), task_type.as_deref(), tools.as_deref()),
             Request::Status => self.status(),
+        }
+    }
+
+    fn observe(&self, started: Instant) {
+        self.latency
+            .observe(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX));
+    }
+
+    /// Judges and records one call; the answer is its decision. `source` names the asker in the
+    /// audit log (`serve:<source>`, default `serve:route`).
+    pub fn route(&self, call: &ToolCall, source: Option<&str>) -> Value {
+        let started = Instant::now();
+        let source = format!("serve:{}", source.unwrap_or("route"));
+        let policy = self.current();
+        let decision = policy.router.route(call);
+        let decision = self.record(&policy, source, call, decision);
+        self.observe(started);
+        serde_json::to_value(&decision).unwrap_or_else(|e| json!({"error": e.to_string()}))
+    }
+
+    /// The governor's manifest for a task.
+    pub fn scope(
+        &self,
+        task: Option<&str>,
+        task_type: Option<&str>,
+        tools: Option<&[String]>,
+    ) -> Value {
+        self.scopes.fetch_add(1, Ordering::Relaxed);
+        let policy = self.current();
+        match policy.governor.scope(task, task_type, tools) {
+            Ok(scoped) => json!({
+                "task_type": scoped.manifest.task_type,
+                "confidence": scoped.classification.confidence,
+                "method": scoped.classification.method,
+                "profile": scoped.profile,
+                "granted": scoped.manifest.granted,
+                "denied": scoped.manifest.denied,
+            }),
+            Err(error) => {
+                self.errors.fetch_add(1, Ordering::Relaxed);
+                json!({"error": error.to_string()})
+            }
         }
     }
 
@@ -281,8 +313,8 @@ impl State {
         json!({"stdout": stdout})
     }
 
-    /// Records a decision (when recording) and counts it. A decision that cannot be recorded under
-    /// a policy that fails closed is an allow turned into a block: nothing unaudited is allowed.
+    /// Records a decision (when recording) and counts it. A decision that cannot be recorded follows
+    /// the one rule in [`crate::audit::unrecorded`]: blocked when the policy fails closed.
     fn record(
         &self,
         policy: &Arc<Loaded>,
@@ -293,19 +325,11 @@ impl State {
         let decision = match self.send_to_writer(policy, source, call, &decision) {
             Ok(()) => decision,
             Err(error) => {
-                eprintln!("aethelgard serve: cannot record the decision in the audit log: {error}");
-                if policy.router.fail_mode() == FailMode::Closed
-                    && decision.decision == DecisionKind::Allow
-                {
-                    crate::audit::unrecorded(
-                        format!(
-                            "the call was allowed but cannot be recorded in the audit log ({error}); refusing an unaudited action"
-                        ),
-                        decision.latency_us,
-                    )
-                } else {
-                    decision
-                }
+                self.audit_failures.fetch_add(1, Ordering::Relaxed);
+                eprintln!(
+                    "aethelgard serve: warning: cannot record the decision in the audit log: {error}"
+                );
+                crate::audit::unrecorded(policy.router.fail_mode(), decision, &error)
             }
         };
         let counter = match decision.decision {
@@ -352,6 +376,10 @@ impl State {
             Err(poisoned) => poisoned.into_inner().clone(),
         };
         let now = aethelgard_audit::time::now_ms();
+        let http = match self.http.lock() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
         json!({
             "pid": std::process::id(),
             "version": env!("CARGO_PKG_VERSION"),
@@ -372,10 +400,19 @@ impl State {
             },
             "scopes": self.scopes.load(Ordering::Relaxed),
             "errors": self.errors.load(Ordering::Relaxed),
+            "refused_peers": self.refused_peers.load(Ordering::Relaxed),
+            "audit_failures": self.audit_failures.load(Ordering::Relaxed),
+            "latency": self.latency.snapshot(),
+            "http": http,
             "connections": self.connections.load(Ordering::Relaxed),
             "started_at_ms": self.started_ms,
             "uptime_ms": now.saturating_sub(self.started_ms),
         })
+    }
+
+    /// Notes a connection refused because its peer runs as another user.
+    pub fn refuse_peer(&self) {
+        self.refused_peers.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn count_error(&self) {

@@ -61,6 +61,7 @@ impl aethelgard_proxy::mcp::Gate for Governed {
                 ..SessionStart::default()
             })]
         };
+        let fail_mode = self.router.fail_mode();
         let decided = [(call, decision)];
         match recorder.record_batch_with(&starts, &decided) {
             Ok(_) => {
@@ -69,11 +70,13 @@ impl aethelgard_proxy::mcp::Gate for Governed {
                 decision
             }
             Err(error) => {
-                // Nothing unaudited runs.
+                let [(_, decision)] = decided;
+                let acted = crate::audit::unrecorded(fail_mode, decision, &format!("{error:#}"));
                 eprintln!(
-                    "aethelgard proxy: cannot record the decision ({error:#}); the call is refused"
+                    "aethelgard proxy: warning: cannot record the decision in the audit log ({error:#}); the call {}",
+                    if acted.rule.as_deref() == Some("audit.unavailable") { "is refused (fail_mode = \"closed\")" } else { "stands (fail_mode = \"open\" or already blocked)" }
                 );
-                crate::audit::unrecorded(format!("the audit store could not record this call: {error}"), 0)
+                acted
             }
         }
     }
