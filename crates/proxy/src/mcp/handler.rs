@@ -113,11 +113,20 @@ impl<G: Gate> Handler<G> {
         let Some(id) = object.get("id") else {
             return Action::Forward;
         };
-        let Some((_, method)) = self.pending.remove(&key(id)) else {
-            return Action::Forward;
-        };
-        if method != "tools/list" {
-            return Action::Forward;
+        match self.pending.remove(&key(id)) {
+            Some((_, method)) if method != "tools/list" => return Action::Forward,
+            Some(_) => {}
+            None => {
+                // An answer to no request the proxy awaits (an HTTP stream resumed elsewhere, a
+                // request it forgot) may still be a tool list: one that carries tools is filtered.
+                let has_tools = object
+                    .get("result")
+                    .and_then(|result| result.get("tools"))
+                    .is_some_and(Value::is_array);
+                if !has_tools {
+                    return Action::Forward;
+                }
+            }
         }
         if let Some(Value::Object(result)) = object.get_mut("result") {
             self.filter_tools(result);
@@ -134,6 +143,12 @@ impl<G: Gate> Handler<G> {
             .drain()
             .map(|(_, (id, _))| error_message(&id, ErrorCode::INTERNAL_ERROR, why.to_owned()))
             .collect()
+    }
+
+    /// Stops awaiting an answer to the request `id` (its transport failed or ended without one);
+    /// true when it was awaited.
+    pub fn forget(&mut self, id: &Value) -> bool {
+        self.pending.remove(&key(id)).is_some()
     }
 
     /// Requests awaiting the server's answer.

@@ -1,7 +1,9 @@
-//! `aethelgard proxy mcp`: an MCP server behind Aethelgard, over stdio.
+//! `aethelgard proxy mcp`: an MCP server behind Aethelgard, over stdio or Streamable HTTP on
+//! either side.
 
 use super::gate::Governed;
 use crate::audit::Recorder;
+use aethelgard_proxy::mcp::http;
 use anyhow::Context;
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -25,8 +27,28 @@ pub struct McpArgs {
     /// Record nothing.
     #[arg(long)]
     pub no_audit: bool,
+    /// Where the client connects: `stdio` (the default; the runtime starts the proxy as the
+    /// server) or `http://127.0.0.1:PORT` (Streamable HTTP on any path; port 0 picks one, and the
+    /// address is printed on stderr).
+    #[arg(long, default_value = "stdio", value_name = "stdio|URL")]
+    pub listen: String,
+    /// Serve `--listen` on an address other than loopback (anyone who reaches it can use the
+    /// server through the proxy).
+    #[arg(long)]
+    pub allow_non_loopback: bool,
+    /// A Streamable HTTP MCP server to proxy, instead of a command.
+    #[arg(long, value_name = "URL", conflicts_with = "command")]
+    pub upstream: Option<String>,
+    /// A header to send with every request to `--upstream` (`Name: value`; repeatable), such as
+    /// `Authorization: Bearer ...`. A client's own headers pass through too.
+    #[arg(long = "header", value_name = "NAME: VALUE", requires = "upstream")]
+    pub headers: Vec<String>,
     /// The MCP server's command and its arguments, after `--`.
-    #[arg(last = true, required = true, value_name = "COMMAND")]
+    #[arg(
+        last = true,
+        required_unless_present = "upstream",
+        value_name = "COMMAND"
+    )]
     pub command: Vec<OsString>,
 }
 
@@ -59,7 +81,39 @@ pub fn run(args: &McpArgs) -> anyhow::Result<ExitCode> {
         started: false,
         source: "proxy-mcp",
     };
-    match aethelgard_proxy::mcp::stdio::run(&args.command, gate) {
+    let listen = http::parse_listen(&args.listen, args.allow_non_loopback)?;
+    let upstream = args
+        .upstream
+        .as_deref()
+        .map(|url| http::parse_upstream(url, &args.headers))
+        .transpose()?;
+    match (listen, upstream) {
+        (None, None) => stdio(&args.command, gate),
+        (None, Some(upstream)) => ended(http::bridge(upstream, gate)),
+        (Some(listen), upstream) => {
+            let upstream = match upstream {
+                Some(upstream) => http::Upstream::Http(upstream),
+                None => http::Upstream::Command(args.command.clone()),
+            };
+            ended(http::serve(listen, upstream, gate, |addr| {
+                eprintln!("aethelgard proxy: serving MCP on http://{addr}/");
+            }))
+        }
+    }
+}
+
+fn ended(outcome: Result<(), http::HttpError>) -> anyhow::Result<ExitCode> {
+    match outcome {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(error) => {
+            eprintln!("aethelgard proxy: {error}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+fn stdio(command: &[OsString], gate: Governed) -> anyhow::Result<ExitCode> {
+    match aethelgard_proxy::mcp::stdio::run(command, gate) {
         Ok(ended) => match ended.server {
             Some(status) if status.success() => Ok(ExitCode::SUCCESS),
             Some(status) => {
@@ -79,4 +133,3 @@ pub fn run(args: &McpArgs) -> anyhow::Result<ExitCode> {
         }
     }
 }
-
