@@ -23,8 +23,18 @@ pub enum Kind {
     /// everything else passes through unchanged. Put this command where the runtime's MCP
     /// configuration names the server.
     Mcp(mcp::McpArgs),
-    /// Run an LLM API proxy (not yet built).
-    #[command(hide = true)]
+    /// Run a model API proxy on 127.0.0.1: point the runtime's model base URL at it
+    /// (`ANTHROPIC_BASE_URL`, Codex's `base_url`, OpenClaw's `baseUrl`) and give it the real API
+    /// as `--upstream`. It speaks OpenAI Chat Completions (`/v1/chat/completions`), Responses
+    /// (`/v1/responses`) and Anthropic Messages (`/v1/messages`), streamed or not: each request
+    /// loses the tools outside the task's manifest (in `tools`, deferred-tool lists, tool-search
+    /// results, MCP servers), and each tool call in the model's answer is routed before the
+    /// runtime sees it; a refused call becomes text ("Aethelgard blocked the call to `exec`:
+    /// ..."). Everything else (credentials, other paths) passes through. See docs/llm-proxy.md.
+    ///
+    /// Example: `aethelgard proxy llm --upstream https://api.anthropic.com --listen
+    /// 127.0.0.1:8788 --task-type summarise`, then `ANTHROPIC_BASE_URL=http://127.0.0.1:8788
+    /// claude`.
     Llm(llm::LlmArgs),
 }
 
