@@ -40,6 +40,13 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    if let Some(address) = args.http
+        && !address.ip().is_loopback()
+    {
+        anyhow::bail!(
+            "--http `{address}` is not a loopback address: the daemon's HTTP listener serves 127.0.0.1 or ::1 only (every host on the network could ask it otherwise)"
+        );
+    }
     let socket = crate::daemon::socket_path(args.socket.as_deref())
         .context("no socket path: pass --socket, or set XDG_RUNTIME_DIR or HOME")?;
     server::run(Options {

@@ -335,8 +335,15 @@ fn watch(state: &State, socket_inode: u64, poll: Duration) {
                 state.replace(loaded);
             }
             Err(error) => {
+                // One line, so a log reader sees the whole warning (TOML errors draw a caret diagram).
+                let error = format!("{error:#}")
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && *l != "|")
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 let message = format!(
-                    "the policy `{}` changed but does not load ({error:#}); keeping the policy loaded before",
+                    "the policy `{}` changed but does not load ({error}); keeping the policy loaded before",
                     path.display()
                 );
                 eprintln!("aethelgard serve: warning: {message}");

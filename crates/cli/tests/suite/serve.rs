@@ -28,14 +28,20 @@ args = ["status"]
 "#;
 
 /// A running `aethelgard serve`, killed when dropped.
-struct Daemon {
-    child: Child,
-    socket: PathBuf,
+pub(super) struct Daemon {
+    pub(super) child: Child,
+    pub(super) socket: PathBuf,
     stderr: PathBuf,
 }
 
 impl Daemon {
-    fn start(dir: &Path, policy: &Path) -> Self {
+    pub(super) fn start(dir: &Path, policy: &Path) -> Self {
+        let db = dir.join("daemon.db");
+        Self::start_with(dir, policy, &["--audit-db", db.to_str().unwrap()])
+    }
+
+    /// A daemon on `dir/aethelgard.sock` with `policy` and more arguments (`--audit-db`, `--http`).
+    pub(super) fn start_with(dir: &Path, policy: &Path, extra: &[&str]) -> Self {
         let socket = dir.join("aethelgard.sock");
         let stderr = dir.join("serve.stderr");
         let child = super::command()
@@ -43,8 +49,7 @@ impl Daemon {
             .arg(&socket)
             .arg("--policy")
             .arg(policy)
-            .arg("--audit-db")
-            .arg(dir.join("daemon.db"))
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&stderr).unwrap())
@@ -67,16 +72,16 @@ impl Daemon {
         daemon
     }
 
-    fn log(&self) -> String {
+    pub(super) fn log(&self) -> String {
         std::fs::read_to_string(&self.stderr).unwrap_or_default()
     }
 
-    fn status(&self) -> Value {
+    pub(super) fn status(&self) -> Value {
         ask_once(&self.socket, &json!({"op": "status"})).unwrap()
     }
 
     /// Waits until the status satisfies `ready`.
-    fn wait_for(&self, what: &str, ready: impl Fn(&Value) -> bool) -> Value {
+    pub(super) fn wait_for(&self, what: &str, ready: impl Fn(&Value) -> bool) -> Value {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let status = self.status();
@@ -92,7 +97,7 @@ impl Daemon {
         }
     }
 
-    fn kill(&mut self) {
+    pub(super) fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -105,13 +110,13 @@ impl Drop for Daemon {
 }
 
 /// One connection, many lines: each answer in order.
-struct Connection {
+pub(super) struct Connection {
     reader: BufReader<UnixStream>,
     writer: UnixStream,
 }
 
 impl Connection {
-    fn open(socket: &Path) -> Self {
+    pub(super) fn open(socket: &Path) -> Self {
         let stream = UnixStream::connect(socket).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(30)))
@@ -122,7 +127,7 @@ impl Connection {
         }
     }
 
-    fn send_raw(&mut self, line: &[u8]) -> Value {
+    pub(super) fn send_raw(&mut self, line: &[u8]) -> Value {
         self.writer.write_all(line).unwrap();
         self.writer.write_all(b"\n").unwrap();
         let mut answer = String::new();
@@ -130,12 +135,12 @@ impl Connection {
         serde_json::from_str(&answer).unwrap_or_else(|e| panic!("answer {answer:?}: {e}"))
     }
 
-    fn send(&mut self, request: &Value) -> Value {
+    pub(super) fn send(&mut self, request: &Value) -> Value {
         self.send_raw(request.to_string().as_bytes())
     }
 }
 
-fn ask_once(socket: &Path, request: &Value) -> Option<Value> {
+pub(super) fn ask_once(socket: &Path, request: &Value) -> Option<Value> {
     let stream = UnixStream::connect(socket).ok()?;
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
@@ -147,12 +152,12 @@ fn ask_once(socket: &Path, request: &Value) -> Option<Value> {
     serde_json::from_str(&answer).ok()
 }
 
-fn bash(command: &str) -> Value {
+pub(super) fn bash(command: &str) -> Value {
     json!({"op": "route", "call": {"tool": "Bash", "args": {"command": command}, "cwd": "/home/dev/project"}})
 }
 
 /// The default policy as a file in `dir`.
-fn default_policy(dir: &Path) -> PathBuf {
+pub(super) fn default_policy(dir: &Path) -> PathBuf {
     let path = dir.join("policy.toml");
     std::fs::write(&path, aethelgard(&["policy", "default"]).stdout).unwrap();
     path
@@ -165,7 +170,7 @@ fn stricter_policy() -> String {
     format!("{}{STRICTER_RULE}{}", &text[..at], &text[at..])
 }
 
-fn audit_log(db: &Path) -> Vec<Value> {
+pub(super) fn audit_log(db: &Path) -> Vec<Value> {
     let out = aethelgard(&["audit", "log", "--json", "--audit-db", db.to_str().unwrap()]);
     assert!(
         out.status.success(),
@@ -299,7 +304,7 @@ fn malformed_lines_each_get_an_error_and_the_connection_stays_usable() {
 }
 
 /// A Claude Code PreToolUse input for a Bash command.
-fn claude_input(command: &str) -> String {
+pub(super) fn claude_input(command: &str) -> String {
     json!({"session_id": "hook-session", "cwd": "/home/dev/project", "hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": command}})
         .to_string()
 }
@@ -326,7 +331,7 @@ fn hook(socket: &Path, policy: &Path, db: &Path, input: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn commands_in(db: &Path) -> Vec<String> {
+pub(super) fn commands_in(db: &Path) -> Vec<String> {
     if !db.exists() {
         return Vec::new();
     }
@@ -480,7 +485,7 @@ fn a_second_daemon_refuses_to_start_and_a_stale_socket_is_replaced() {
     assert_eq!(restarted.status()["pid"], restarted.child.id());
 }
 
-fn current_uid() -> u32 {
+pub(super) fn current_uid() -> u32 {
     std::fs::metadata("/proc/self").unwrap().uid()
 }
 
@@ -546,4 +551,98 @@ fn the_agent_can_neither_rewrite_the_policy_nor_reach_the_socket_as_another_user
 
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
     std::fs::set_permissions(&policy, std::fs::Permissions::from_mode(0o644)).unwrap();
+}
+
+/// One HTTP/1.1 request to `address`; the status code and the body.
+pub(super) fn http(address: &str, method: &str, path: &str, body: &str) -> (u16, String) {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    let code = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (code, body.to_owned())
+}
+
+#[test]
+fn http_on_loopback_serves_status_metrics_and_route_and_nothing_else_is_allowed() {
+    let dir = scratch("serve", "http");
+    let policy = default_policy(&dir);
+    let db = dir.join("daemon.db");
+    let daemon = Daemon::start_with(
+        &dir,
+        &policy,
+        &["--audit-db", db.to_str().unwrap(), "--http", "127.0.0.1:0"],
+    );
+    let address = daemon.status()["http"].as_str().unwrap().to_owned();
+
+    let (code, body) = http(
+        &address,
+        "POST",
+        "/route",
+        &json!({"tool": "Bash", "args": {"command": "rm -rf ~"}, "cwd": "/home/dev/project"}).to_string(),
+    );
+    assert_eq!(code, 200, "{body}");
+    let decision: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(decision["decision"], "block");
+    let (code, body) = http(&address, "POST", "/route", "not a call");
+    assert_eq!(code, 400, "{body}");
+    let (code, body) = http(
+        &address,
+        "POST",
+        "/scope",
+        &json!({"task_type": "summarise", "tools": ["Read", "Bash"]}).to_string(),
+    );
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["granted"], json!(["Read"]));
+
+    let (code, body) = http(&address, "GET", "/status", "");
+    assert_eq!(code, 200);
+    let status: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(status["pid"], daemon.child.id());
+    assert_eq!(status["calls"]["block"], 1);
+    assert_eq!(status["latency"]["count"], 1);
+
+    let (code, metrics) = http(&address, "GET", "/metrics", "");
+    assert_eq!(code, 200);
+    for line in [
+        "aethelgard_decisions_total{decision=\"block\"} 1",
+        "aethelgard_decisions_total{decision=\"allow\"} 0",
+        "aethelgard_scopes_total 1",
+        "aethelgard_bad_requests_total 1",
+        "aethelgard_refused_peers_total 0",
+        "aethelgard_audit_failures_total 0",
+        "aethelgard_decision_seconds_count 1",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "`{line}` in:\n{metrics}");
+    }
+    // The same text from the socket, and the figures in the human status.
+    let out = aethelgard(&["status", "--prometheus", "--socket", daemon.socket.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("aethelgard_decisions_total{decision=\"block\"} 1"), "{text}");
+    let out = aethelgard(&["status", "--socket", daemon.socket.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("latency      1 answers"), "{text}");
+    assert!(text.contains("refused      0 connections from other users"), "{text}");
+    assert_eq!(audit_log(&db).len(), 1, "the HTTP route was recorded");
+
+    for address in ["0.0.0.0:0", "[::]:0"] {
+        let refused = super::command()
+            .args(["serve", "--no-audit", "--http", address, "--socket"])
+            .arg(dir.join("other.sock"))
+            .output()
+            .unwrap();
+        assert!(!refused.status.success());
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains("not a loopback address"), "{stderr}");
+    }
 }
