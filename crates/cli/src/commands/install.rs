@@ -29,6 +29,12 @@ Examples:
       takes back exactly what install did
   aethelgard install claude --home /tmp/h
       the same under another home folder (/tmp/h/.claude)
+  aethelgard install openclaw
+      the OpenClaw plugin (integrations/openclaw) in ~/.openclaw/extensions/aethelgard
+      ($OPENCLAW_STATE_DIR/extensions when set): it asks `aethelgard serve` about every tool call
+      and blocks when no daemon answers
+  aethelgard install openclaw --dry-run
+      says what it would write, writes nothing
 
 See docs/export.md.";
 
@@ -56,6 +62,9 @@ pub struct Args {
     /// A learned policy file, overriding the policy's `[governor] learned`.
     #[arg(long, value_name = "FILE")]
     pub learned: Option<PathBuf>,
+    /// Say what would be written and write nothing (OpenClaw only, for now).
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Undo exactly what `aethelgard install` did.
@@ -108,17 +117,25 @@ fn runtime_dir(runtime: InstallRuntime, home: Option<&Path>) -> anyhow::Result<P
     let dir = match (home, runtime) {
         (Some(home), _) => home.join(folder),
         (None, InstallRuntime::Codex) => files::codex_home().context("cannot find your home folder; give --home")?,
+        // OpenClaw's own state folder, where it discovers global plugins (`extensions/`).
+        (None, InstallRuntime::Openclaw) if std::env::var_os("OPENCLAW_STATE_DIR").is_some_and(|v| !v.is_empty()) => {
+            PathBuf::from(std::env::var_os("OPENCLAW_STATE_DIR").unwrap_or_default())
+        }
         (None, _) => dirs::home_dir().context("cannot find your home folder; give --home")?.join(folder),
     };
     Ok(std::path::absolute(&dir).unwrap_or(dir))
 }
 
-fn openclaw_unsupported() -> anyhow::Error {
-    anyhow::anyhow!(
-        "OpenClaw has no command hook and Aethelgard ships no OpenClaw plugin yet, and a task profile per \
-         agent would change which agent answers: there is nothing to install. Scope OpenClaw per task with \
-         `aethelgard export openclaw --task-type T --file ~/.openclaw/openclaw.json [--agent ID]`"
-    )
+/// The OpenClaw plugin, embedded so the binary installs the version it was built with.
+const OPENCLAW_PLUGIN: [(&str, &str); 3] = [
+    ("openclaw.plugin.json", include_str!("../../../../integrations/openclaw/aethelgard/openclaw.plugin.json")),
+    ("package.json", include_str!("../../../../integrations/openclaw/aethelgard/package.json")),
+    ("index.js", include_str!("../../../../integrations/openclaw/aethelgard/index.js")),
+];
+
+/// Where the plugin goes: OpenClaw loads every plugin folder under its state folder's `extensions`.
+fn openclaw_plugin_dir(dir: &Path) -> PathBuf {
+    dir.join("extensions").join("aethelgard")
 }
 
 /// The task types to write a profile for: the built-in ones and the policy's own, without the
@@ -137,10 +154,10 @@ fn read_record(path: &Path) -> anyhow::Result<Option<Record>> {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    if args.runtime == InstallRuntime::Openclaw {
-        return Err(openclaw_unsupported());
-    }
     let dir = runtime_dir(args.runtime, args.home.as_deref())?;
+    if args.dry_run {
+        return dry_run(args.runtime, &dir);
+    }
     let governor = crate::load::governor(args.policy.as_deref(), args.learned.as_deref())?;
     let record_path = dir.join(RECORD);
     let mut record = read_record(&record_path)?.unwrap_or(Record { version: 1, runtime: args.runtime, dirs: Vec::new(), files: Vec::new() });
@@ -148,7 +165,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let result = match args.runtime {
         InstallRuntime::Codex => install_codex(&governor, &dir, args, &mut record, &mut new_dirs),
         InstallRuntime::Claude => install_claude(&governor, &dir, &mut record, &mut new_dirs),
-        InstallRuntime::Openclaw => Err(openclaw_unsupported()),
+        InstallRuntime::Openclaw => install_openclaw(&dir, &mut record, &mut new_dirs),
     };
     // Record what was done even when a later step failed, so uninstall can take it back.
     for d in new_dirs {
@@ -257,10 +274,44 @@ fn install_claude(governor: &Governor, dir: &Path, record: &mut Record, new_dirs
     Ok(())
 }
 
-pub fn uninstall(args: &UninstallArgs) -> anyhow::Result<ExitCode> {
-    if args.runtime == InstallRuntime::Openclaw {
-        return Err(openclaw_unsupported());
+/// `--dry-run`: what install would write, nothing written.
+fn dry_run(runtime: InstallRuntime, dir: &Path) -> anyhow::Result<ExitCode> {
+    if runtime != InstallRuntime::Openclaw {
+        anyhow::bail!("--dry-run is supported for `install openclaw` only; `aethelgard export {} --dry-run` shows each file", name(runtime));
     }
+    let plugin = openclaw_plugin_dir(dir);
+    for (file, text) in OPENCLAW_PLUGIN {
+        let path = plugin.join(file);
+        let verb = match files::read_optional(&path)? {
+            Some(existing) if existing == text => "unchanged",
+            Some(_) => "would replace",
+            None => "would write",
+        };
+        eprintln!("{}: {verb} ({} bytes)", path.display(), text.len());
+    }
+    eprintln!("and record it in {}; nothing was written", dir.join(RECORD).display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The plugin's files, written whole into OpenClaw's extensions folder; OpenClaw discovers and
+/// enables a plugin found there at its next start.
+fn install_openclaw(dir: &Path, record: &mut Record, new_dirs: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    let plugin = openclaw_plugin_dir(dir);
+    for (file, text) in OPENCLAW_PLUGIN {
+        edit(record, new_dirs, &plugin.join(file), FileKind::Whole, |existing, _| {
+            let changes = if existing == Some(text) { Vec::new() } else { vec![format!("write the Aethelgard plugin's {file}")] };
+            Ok(export::Export { text: text.to_owned(), owned: export::Owned::default(), changes, notes: Vec::new() })
+        })?;
+    }
+    eprintln!(
+        "OpenClaw plugin `aethelgard` in {}: every tool call is asked of `aethelgard serve` and blocked when no daemon answers. \
+         Start the daemon before OpenClaw; if your openclaw.json sets `plugins.allow`, add \"aethelgard\" to it.",
+        plugin.display()
+    );
+    Ok(())
+}
+
+pub fn uninstall(args: &UninstallArgs) -> anyhow::Result<ExitCode> {
     let dir = runtime_dir(args.runtime, args.home.as_deref())?;
     let record_path = dir.join(RECORD);
     let Some(record) = read_record(&record_path)? else {

@@ -254,10 +254,22 @@ fn uninstall_after_the_user_edited_removes_only_our_entries() {
 }
 
 #[test]
-fn install_openclaw_says_why_there_is_nothing_to_install() {
+fn install_openclaw_writes_the_plugin_once_and_uninstall_takes_it_back() {
     let home = scratch("install-openclaw");
-    let output = Command::new(BIN).args(["install", "openclaw", "--home"]).arg(&home).output().unwrap();
-    assert!(!output.status.success());
-    assert!(stderr(&output).contains("aethelgard export openclaw"), "{}", stderr(&output));
-    assert!(tree(&home).is_empty());
+    let dry = Command::new(BIN).args(["install", "openclaw", "--dry-run", "--home"]).arg(&home).output().unwrap();
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    assert!(tree(&home).is_empty(), "--dry-run writes nothing");
+    let plugin = home.join(".openclaw/extensions/aethelgard");
+    for round in 0..2 {
+        let output = Command::new(BIN).args(["install", "openclaw", "--home"]).arg(&home).output().unwrap();
+        assert!(output.status.success(), "round {round}: {}", stderr(&output));
+        assert_eq!(stderr(&output).contains("write the Aethelgard plugin"), round == 0, "the second install changes nothing: {}", stderr(&output));
+    }
+    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(plugin.join("openclaw.plugin.json")).unwrap()).unwrap();
+    assert_eq!(manifest["id"], "aethelgard");
+    let index = std::fs::read_to_string(plugin.join("index.js")).unwrap();
+    assert!(index.contains("api.on(\"before_tool_call\""), "the plugin registers before_tool_call");
+    let output = Command::new(BIN).args(["uninstall", "openclaw", "--home"]).arg(&home).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(tree(&home).is_empty(), "uninstall leaves nothing: {:?}", tree(&home));
 }
