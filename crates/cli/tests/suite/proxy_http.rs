@@ -649,7 +649,6 @@ fn proxy_http_bridges_stdio_clients_to_http_servers_and_http_clients_to_stdio_se
     assert!(victim.exists());
     let parse = ask(json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {}}));
     assert_eq!(parse["error"]["code"], -32602, "{parse}");
-    drop(ask);
     let _ = child.kill();
     let _ = child.wait();
 
