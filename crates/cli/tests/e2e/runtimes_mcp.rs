@@ -1,1 +1,355 @@
-//! (stub; a helper is writing this file)
+//! The MCP proxy surface, end to end, in each real runtime: Codex CLI, Claude Code and OpenClaw
+//! each get one MCP server entry that runs
+//! `aethelgard proxy mcp --task-type summarise --audit-db <tmp> -- node <server-filesystem> <work>`
+//! (written by hand in the runtime's own config format), and a scripted model that, in order:
+//!
+//! 1. calls `write_file` on a victim file in the workspace although it was never offered;
+//! 2. calls the granted `read_text_file` on the workspace's `.env` (a secret: the router blocks it);
+//! 3. calls `read_text_file` on `notes.txt` (benign);
+//!
+//! then answers. Each test asserts, on real effects: (a) the tool list the model server received
+//! has server-filesystem's reading tools and none of its writing ones; (b) the victim file is
+//! unchanged, the secret never reached the model, and the model received the refusal text in its
+//! next request; (c) the notes' real contents reached the model; (d) the audit store holds every
+//! decision the proxy made and its chain verifies; (e) `aethelgard import` of the runtime's own
+//! log gives the same calls, with the same arguments.
+//!
+//! What is real: the runtimes, the MCP server (Node 24 from `.e2e/`), our binary as the proxy and
+//! as the importer, the files. Only the model is scripted (`e2e/model_server.rs`, on 127.0.0.1).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use aethelgard_protocol::SessionRecord;
+use serde_json::{Value, json};
+
+use super::harness::{self, Sandbox};
+use super::model_server::{ModelServer, Request, Response};
+use super::claude;
+
+/// The name each runtime's config gives the proxied server.
+const SERVER: &str = "files";
+const NOTES: &str = "Aethelgard runtime e2e notes: governed contents, line one.\n";
+const VICTIM: &str = "the victim's original text\n";
+const SECRET: &str = "AETHELGARD_E2E_SECRET=do-not-leak-4242\n";
+/// What the scripted model tries to write over the victim.
+const OVERWRITE: &str = "overwritten by a summarising task\n";
+
+/// server-filesystem's tools a summarising task must be offered, and those it must not.
+const READING: [&str; 3] = ["read_text_file", "list_directory", "search_files"];
+const WRITING: [&str; 4] = ["write_file", "edit_file", "move_file", "create_directory"];
+
+/// One scripted tool call: the bare tool name and its arguments.
+struct Step {
+    tool: &'static str,
+    arguments: Value,
+}
+
+/// The files and the proxy command of one run.
+struct Setup {
+    sandbox: Sandbox,
+    node: PathBuf,
+    server_entry: PathBuf,
+    notes: PathBuf,
+    victim: PathBuf,
+    secret: PathBuf,
+    db: PathBuf,
+}
+
+impl Setup {
+    fn new(label: &str, test: &str) -> Option<Self> {
+        let node = harness::node24_bin_dir(test)?.join("node");
+        let server_entry = harness::repo_root()
+            .join(".e2e/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
+        if !server_entry.is_file() {
+            harness::missing_prerequisite(
+                test,
+                &format!(
+                    "the MCP server @modelcontextprotocol/server-filesystem is not installed (no {}); run `bash scripts/install-e2e.sh` from the repository root",
+                    server_entry.display()
+                ),
+            );
+            return None;
+        }
+        let sandbox = Sandbox::new(label);
+        let notes = sandbox.work.join("notes.txt");
+        let victim = sandbox.work.join("victim.txt");
+        let secret = sandbox.work.join(".env");
+        std::fs::write(&notes, NOTES).unwrap();
+        std::fs::write(&victim, VICTIM).unwrap();
+        std::fs::write(&secret, SECRET).unwrap();
+        let db = sandbox.root.join("proxy-audit.db");
+        Some(Self { sandbox, node, server_entry, notes, victim, secret, db })
+    }
+
+    /// The proxy's command line: program and arguments.
+    fn proxy_command(&self) -> (String, Vec<String>) {
+        let args = [
+            "proxy",
+            "mcp",
+            "--task-type",
+            "summarise",
+            "--audit-db",
+            &s(&self.db),
+            "--",
+            &s(&self.node),
+            &s(&self.server_entry),
+            &s(&self.sandbox.work),
+        ];
+        (s(&harness::aethelgard_bin()), args.iter().map(|a| (*a).to_owned()).collect())
+    }
+
+    /// The calls the scripted model makes, in order.
+    fn script(&self) -> Vec<Step> {
+        vec![
+            Step { tool: "write_file", arguments: json!({"path": s(&self.victim), "content": OVERWRITE}) },
+            Step { tool: "read_text_file", arguments: json!({"path": s(&self.secret)}) },
+            Step { tool: "read_text_file", arguments: json!({"path": s(&self.notes)}) },
+        ]
+    }
+
+    /// (b): the victim is unchanged.
+    fn assert_victim_unchanged(&self, describe: &dyn Fn() -> String) {
+        assert_eq!(
+            std::fs::read_to_string(&self.victim).ok().as_deref(),
+            Some(VICTIM),
+            "THE FORCED write_file RAN: {} changed\n{}",
+            self.victim.display(),
+            describe()
+        );
+    }
+
+    /// (d): the proxy recorded each call that reached it, with its decision, and the chain
+    /// verifies. Returns the recorded `(tool, args, decision)`.
+    fn audited(&self) -> Vec<(String, Value, String)> {
+        let verify = Command::new(harness::aethelgard_bin())
+            .args(["audit", "verify", "--audit-db"])
+            .arg(&self.db)
+            .output()
+            .unwrap();
+        assert!(
+            verify.status.success(),
+            "audit verify: {}{}",
+            String::from_utf8_lossy(&verify.stdout),
+            String::from_utf8_lossy(&verify.stderr)
+        );
+        let log = Command::new(harness::aethelgard_bin())
+            .args(["audit", "log", "--json", "--audit-db"])
+            .arg(&self.db)
+            .output()
+            .unwrap();
+        assert!(log.status.success(), "{}", String::from_utf8_lossy(&log.stderr));
+        let events: Vec<Value> = String::from_utf8_lossy(&log.stdout)
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str::<Value>(l).unwrap()["event"].clone())
+            .filter(|e| e["kind"] == "tool_call")
+            .collect();
+        for e in &events {
+            assert_eq!(e["source"], "proxy-mcp", "{e}");
+        }
+        events
+            .iter()
+            .map(|e| {
+                (
+                    e["tool"].as_str().unwrap_or_default().to_owned(),
+                    e["args"].clone(),
+                    e["decision"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    }
+}
+
+fn s(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+/// The runtime's qualified name of a server-filesystem tool, by its prefix (`mcp__files__`).
+fn qualified(prefix: &str, tool: &str) -> String {
+    format!("{prefix}{tool}")
+}
+
+/// (a): the first request that offers any of our server's tools offers every reading tool and no
+/// writing tool. `offered` lists that request's tool names (as the runtime names them).
+fn assert_offered_only_reading(offered: &[String], prefix: &str, describe: &dyn Fn() -> String) {
+    for tool in READING {
+        let name = qualified(prefix, tool);
+        assert!(offered.contains(&name), "{name} was not offered: {offered:?}\n{}", describe());
+    }
+    for tool in WRITING {
+        let name = qualified(prefix, tool);
+        assert!(!offered.contains(&name), "{name} WAS OFFERED to a summarising task: {offered:?}\n{}", describe());
+    }
+}
+
+/// (b) and (c) on what the model was told: the secret read was refused by the proxy with its
+/// reason, the notes came back, and the secret's text is in no request the model received.
+fn assert_results(setup: &Setup, requests: &[Value], secret_result: &str, notes_result: &str, describe: &dyn Fn() -> String) {
+    assert!(
+        secret_result.contains("Blocked by Aethelgard:") && secret_result.contains(&s(&setup.secret)),
+        "the model did not receive the proxy's refusal for reading .env: {secret_result:?}\n{}",
+        describe()
+    );
+    assert!(
+        notes_result.contains(NOTES.trim()),
+        "the notes' contents did not reach the model: {notes_result:?}\n{}",
+        describe()
+    );
+    for (i, body) in requests.iter().enumerate() {
+        assert!(
+            !body.to_string().contains("do-not-leak-4242"),
+            "THE SECRET REACHED THE MODEL in request {i}\n{}",
+            describe()
+        );
+    }
+}
+
+/// (d): the proxy decided the two reads (the secret blocked, the notes allowed), with the
+/// arguments the model sent; `write_file` reached the proxy only if `write_file_forwarded`.
+fn assert_audited(setup: &Setup, write_file_forwarded: bool) {
+    let audited = setup.audited();
+    let script = setup.script();
+    let mut expected = Vec::new();
+    if write_file_forwarded {
+        expected.push(("write_file".to_owned(), script[0].arguments.clone(), "block".to_owned()));
+    }
+    expected.push(("read_text_file".to_owned(), script[1].arguments.clone(), "block".to_owned()));
+    expected.push(("read_text_file".to_owned(), script[2].arguments.clone(), "allow".to_owned()));
+    assert_eq!(audited, expected, "the audit store's decisions");
+}
+
+/// (e): `aethelgard import FORMAT PATH --out -`: one session whose calls are the scripted calls
+/// (under the runtime's names, with the same arguments) that the runtime ran or refused.
+fn import_one(format: &str, path: &Path) -> SessionRecord {
+    let out = Command::new(harness::aethelgard_bin())
+        .args(["import", format])
+        .arg(path)
+        .args(["--out", "-"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "aethelgard import {format}: {}", String::from_utf8_lossy(&out.stderr));
+    let sessions: Vec<SessionRecord> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(sessions.len(), 1, "{stdout}");
+    sessions.into_iter().next().unwrap()
+}
+
+/// The imported calls as `(tool, args)`.
+fn imported_calls(session: &SessionRecord) -> Vec<(String, Value)> {
+    session.calls.iter().map(|c| (c.tool.clone(), c.args.clone())).collect()
+}
+
+/// The imported calls must be the reads the proxy judged (the same arguments, and the audit
+/// store's tool name is the bare form of the imported one); the blocked read's output is the
+/// proxy's refusal.
+fn assert_import_matches_audit(setup: &Setup, session: &SessionRecord, prefix: &str) {
+    let reads: Vec<&aethelgard_protocol::SessionCall> =
+        session.calls.iter().filter(|c| c.tool == qualified(prefix, "read_text_file")).collect();
+    let audited = setup.audited();
+    let audited_reads: Vec<&(String, Value, String)> = audited.iter().filter(|(t, _, _)| t == "read_text_file").collect();
+    assert_eq!(reads.len(), audited_reads.len(), "imported {:?}\naudited {audited:?}", session.calls);
+    for (call, (tool, args, decision)) in reads.iter().zip(audited_reads) {
+        assert_eq!(aethelgard_policy::mcp_bare_name(&call.tool), Some(tool.as_str()));
+        assert_eq!(&call.args, args);
+        let output = call.output.as_deref().unwrap_or_default();
+        if decision == "block" {
+            assert!(output.contains("Blocked by Aethelgard:"), "{call:?}");
+        } else {
+            assert!(output.contains(NOTES.trim()), "{call:?}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Claude Code: `--mcp-config` with the server entry, tool search off so every tool is in `tools`.
+
+const CLAUDE_PREFIX: &str = "mcp__files__";
+
+/// The scripted Messages model. Claude Code 2.1.329 does not send the whole history back after a
+/// call of a tool it never listed (the next request held one assistant turn again), so the
+/// script advances on the server's side: step k is answered once the request carries the result
+/// of step k-1.
+fn claude_responder(script: Vec<(String, Value)>) -> impl Fn(&Request) -> Response + Send + Sync + 'static {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    move |req| {
+        let body = match claude::messages_body(req) {
+            Ok(body) => body,
+            Err(answer) => return answer,
+        };
+        let model = body["model"].as_str().unwrap_or("claude-e2e").to_owned();
+        let offers_ours = body["tools"]
+            .as_array()
+            .is_some_and(|tools| tools.iter().any(|t| t["name"].as_str().is_some_and(|n| n.starts_with(CLAUDE_PREFIX))));
+        let has_result = |id: &str| {
+            body["messages"].as_array().into_iter().flatten().any(|m| {
+                m["content"].as_array().into_iter().flatten().any(|b| b["type"] == "tool_result" && b["tool_use_id"] == id)
+            })
+        };
+        let k = next.load(std::sync::atomic::Ordering::SeqCst);
+        let due = offers_ours && (k == 0 || has_result(&format!("toolu_mcp_{}", k - 1)));
+        let block = match script.get(k).filter(|_| due) {
+            Some((name, input)) => {
+                next.store(k + 1, std::sync::atomic::Ordering::SeqCst);
+                json!({"type": "tool_use", "id": format!("toolu_mcp_{k}"), "name": name, "input": input})
+            }
+            None => json!({"type": "text", "text": claude::FINAL_TEXT}),
+        };
+        claude::stream_message(&model, &block)
+    }
+}
+
+#[test]
+fn claude_mcp_proxy_offers_reading_tools_refuses_the_rest_and_audits() {
+    let test = "claude_mcp_proxy_offers_reading_tools_refuses_the_rest_and_audits";
+    let Some(claude_bin) = harness::runtime("claude", test) else { return };
+    let Some(setup) = Setup::new("mcp-claude", test) else { return };
+    let script: Vec<(String, Value)> =
+        setup.script().into_iter().map(|step| (qualified(CLAUDE_PREFIX, step.tool), step.arguments)).collect();
+    let server = ModelServer::start(claude_responder(script.clone()));
+
+    let (command, args) = setup.proxy_command();
+    let mcp_config = setup.sandbox.root.join("mcp.json");
+    std::fs::write(&mcp_config, json!({"mcpServers": {SERVER: {"command": command, "args": args}}}).to_string()).unwrap();
+    let mut cmd = Command::new(&claude_bin);
+    cmd.args(["-p", "Summarise notes.txt for me.", "--mcp-config"])
+        .arg(&mcp_config)
+        .args(["--strict-mcp-config", "--output-format", "stream-json", "--verbose", "--dangerously-skip-permissions"]);
+    claude::model_env(harness::sandboxed(&mut cmd, &setup.sandbox), &server.base_url())
+        .env("ENABLE_TOOL_SEARCH", "false")
+        .env("IS_SANDBOX", "1");
+    let output = harness::run_bounded(&mut cmd, harness::CHILD_TIMEOUT);
+    let run = claude::ClaudeRun { output, requests: server.requests() };
+    drop(server);
+    let describe = || run.describe();
+    assert!(run.output.status.is_some_and(|s| s.success()), "{}", describe());
+
+    // (a) The tools of the first request that offers any of ours.
+    let bodies = run.model_requests();
+    let first = bodies
+        .iter()
+        .find(|b| b["tools"].as_array().is_some_and(|t| t.iter().any(|t| t["name"].as_str().is_some_and(|n| n.starts_with(CLAUDE_PREFIX)))))
+        .unwrap_or_else(|| panic!("no request offered the proxied server's tools\n{}", describe()));
+    let offered: Vec<String> = first["tools"].as_array().unwrap().iter().filter_map(|t| t["name"].as_str().map(str::to_owned)).collect();
+    assert_offered_only_reading(&offered, CLAUDE_PREFIX, &describe);
+
+    // (b) The forced write: Claude Code refuses a tool it never listed, so it never reaches the proxy.
+    setup.assert_victim_unchanged(&describe);
+    let (write, write_error) = run.tool_result("toolu_mcp_0").unwrap_or_else(|| panic!("no result for the write\n{}", describe()));
+    eprintln!("{test}: the model received for write_file (is_error={write_error}): {write}");
+    assert!(write_error && write.contains("No such tool available"), "{write}\n{}", describe());
+    // (b) and (c) The secret's read is refused by the proxy; the notes come back.
+    let (secret, _) = run.tool_result("toolu_mcp_1").unwrap_or_else(|| panic!("no result for the .env read\n{}", describe()));
+    let (notes, notes_error) = run.tool_result("toolu_mcp_2").unwrap_or_else(|| panic!("no result for the notes\n{}", describe()));
+    eprintln!("{test}: the model received for .env: {secret}\n  and for notes.txt: {notes}");
+    assert!(!notes_error, "{notes}");
+    assert_results(&setup, &bodies, &secret, &notes, &describe);
+
+    // (d) The audit store.
+    assert_audited(&setup, false);
+
+    // (e) Claude Code's own transcript, imported.
+    let session = import_one("claude-transcript", &setup.sandbox.home.join(".claude/projects"));
+    assert_eq!(imported_calls(&session), script, "{:#?}", session.calls);
+    assert_import_matches_audit(&setup, &session, CLAUDE_PREFIX);
+}
