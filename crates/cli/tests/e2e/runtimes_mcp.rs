@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 
 use super::harness::{self, Sandbox};
 use super::model_server::{ModelServer, Request, Response};
-use super::claude;
+use super::{claude, codex};
 
 /// The name each runtime's config gives the proxied server.
 const SERVER: &str = "files";
@@ -352,4 +352,139 @@ fn claude_mcp_proxy_offers_reading_tools_refuses_the_rest_and_audits() {
     let session = import_one("claude-transcript", &setup.sandbox.home.join(".claude/projects"));
     assert_eq!(imported_calls(&session), script, "{:#?}", session.calls);
     assert_import_matches_audit(&setup, &session, CLAUDE_PREFIX);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Codex CLI: `[mcp_servers.files]` in `$CODEX_HOME/config.toml`. With a model slug Codex does not
+// know, it sends the server's tools directly, as the namespace `mcp__files` in `tools` (with
+// `gpt-5.5` they are deferred behind `tool_search`); the model calls them by bare name with that
+// namespace, and Codex's own log names them `mcp__files__<tool>`.
+
+const CODEX_NAMESPACE: &str = "mcp__files";
+const CODEX_PREFIX: &str = "mcp__files__";
+
+/// A Responses API `tools` array's names, namespaced tools as `<namespace>__<name>`.
+fn codex_offered(tools: &Value) -> Vec<String> {
+    let mut names = Vec::new();
+    for tool in tools.as_array().into_iter().flatten() {
+        match (tool["type"].as_str(), tool["name"].as_str()) {
+            (Some("namespace"), Some(namespace)) => names.extend(
+                tool["tools"].as_array().into_iter().flatten().filter_map(|t| t["name"].as_str()).map(|n| format!("{namespace}__{n}")),
+            ),
+            (_, Some(name)) => names.push(name.to_owned()),
+            _ => {}
+        }
+    }
+    names
+}
+
+/// The scripted Responses model, advancing on the server's side like [`claude_responder`]: step k
+/// once the request carries the output of step k-1.
+fn codex_responder(script: Vec<Step>) -> impl Fn(&Request) -> Response + Send + Sync + 'static {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    move |req| {
+        let body = match codex::responses_body(req) {
+            Ok(body) => body,
+            Err(answer) => return answer,
+        };
+        let offers_ours = codex_offered(&body["tools"]).iter().any(|n| n.starts_with(CODEX_PREFIX));
+        let has_output = |id: &str| {
+            body["input"].as_array().into_iter().flatten().any(|i| i["type"] == "function_call_output" && i["call_id"] == id)
+        };
+        let k = next.load(std::sync::atomic::Ordering::SeqCst);
+        let due = offers_ours && (k == 0 || has_output(&format!("call_mcp_{}", k - 1)));
+        let item = match script.get(k).filter(|_| due) {
+            Some(step) => {
+                next.store(k + 1, std::sync::atomic::Ordering::SeqCst);
+                json!({
+                    "type": "function_call", "id": format!("fc_mcp_{k}"), "call_id": format!("call_mcp_{k}"),
+                    "namespace": CODEX_NAMESPACE, "name": step.tool, "arguments": step.arguments.to_string(),
+                    "status": "completed"
+                })
+            }
+            None => json!({
+                "type": "message", "id": "msg_mcp_final", "role": "assistant", "status": "completed",
+                "content": [{"type": "output_text", "text": codex::FINAL_TEXT, "annotations": []}]
+            }),
+        };
+        codex::item_turn(&item)
+    }
+}
+
+fn toml_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+#[test]
+fn codex_mcp_proxy_offers_reading_tools_refuses_the_rest_and_audits() {
+    let test = "codex_mcp_proxy_offers_reading_tools_refuses_the_rest_and_audits";
+    let Some(codex_bin) = harness::runtime("codex", test) else { return };
+    let Some(setup) = Setup::new("mcp-codex", test) else { return };
+    let server = ModelServer::start(codex_responder(setup.script()));
+
+    let (command, args) = setup.proxy_command();
+    let codex_home = setup.sandbox.root.join("codex-home");
+    std::fs::create_dir_all(&codex_home).unwrap();
+    let args_toml: Vec<String> = args.iter().map(|a| toml_string(a)).collect();
+    let config = format!(
+        r#"model = "mock-model"
+model_provider = "mock"
+approval_policy = "never"
+sandbox_mode = "danger-full-access"
+
+[model_providers.mock]
+name = "mock"
+base_url = "{base}/v1"
+wire_api = "responses"
+request_max_retries = 0
+stream_max_retries = 0
+
+[mcp_servers.{SERVER}]
+command = {command}
+args = [{args}]
+"#,
+        base = server.base_url(),
+        command = toml_string(&command),
+        args = args_toml.join(", "),
+    );
+    std::fs::write(codex_home.join("config.toml"), config).unwrap();
+    let mut cmd = Command::new(&codex_bin);
+    cmd.args(["exec", "--skip-git-repo-check", "--json", "-C"]).arg(&setup.sandbox.work).arg("Summarise notes.txt for me.");
+    harness::sandboxed(&mut cmd, &setup.sandbox).env("CODEX_HOME", &codex_home);
+    let output = harness::run_bounded(&mut cmd, harness::CHILD_TIMEOUT);
+    let run = codex::CodexRun { output, requests: server.requests() };
+    drop(server);
+    let describe = || run.describe();
+    assert!(run.output.status.is_some_and(|s| s.success()), "{}", describe());
+
+    // (a)
+    let bodies = run.model_requests();
+    let first = bodies
+        .iter()
+        .find(|b| codex_offered(&b["tools"]).iter().any(|n| n.starts_with(CODEX_PREFIX)))
+        .unwrap_or_else(|| panic!("no request offered the proxied server's tools\n{}", describe()));
+    assert_offered_only_reading(&codex_offered(&first["tools"]), CODEX_PREFIX, &describe);
+
+    // (b) The forced write: Codex has no such tool in the namespace and does not call the server.
+    setup.assert_victim_unchanged(&describe);
+    let write = run.tool_output("call_mcp_0").unwrap_or_else(|| panic!("no output for the write\n{}", describe()));
+    eprintln!("{test}: the model received for write_file: {write}");
+    assert!(write.contains("unsupported call"), "{write}\n{}", describe());
+    // (b) and (c)
+    let secret = run.tool_output("call_mcp_1").unwrap_or_else(|| panic!("no output for the .env read\n{}", describe()));
+    let notes = run.tool_output("call_mcp_2").unwrap_or_else(|| panic!("no output for the notes\n{}", describe()));
+    eprintln!("{test}: the model received for .env: {secret}\n  and for notes.txt: {notes}");
+    assert_results(&setup, &bodies, &secret, &notes, &describe);
+
+    // (d)
+    let write_forwarded = setup.audited().iter().any(|(tool, _, _)| tool == "write_file");
+    assert!(!write_forwarded || write.contains("Blocked by Aethelgard:"), "{write}");
+    assert_audited(&setup, write_forwarded);
+
+    // (e) Codex's own rollout, imported.
+    let session = import_one("codex-rollout", &codex_home.join("sessions"));
+    let expected: Vec<(String, Value)> =
+        setup.script().into_iter().map(|step| (qualified(CODEX_PREFIX, step.tool), step.arguments)).collect();
+    assert_eq!(imported_calls(&session), expected, "{:#?}", session.calls);
+    assert_import_matches_audit(&setup, &session, CODEX_PREFIX);
 }
