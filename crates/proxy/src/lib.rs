@@ -11,7 +11,8 @@
 //!
 //! What decides is not here: the [`mcp::Gate`] the caller supplies holds the router, the
 //! governor and the audit store. This crate is the protocol handling ([`mcp::Handler`], pure,
-//! testable without I/O) and the stdio transport ([`mcp::stdio`]).
+//! testable without I/O), the stdio transport ([`mcp::stdio`]) and Streamable HTTP on either side
+//! ([`mcp::http`], protocol 2025-11-25 sessions and 2026-07-28 stateless requests alike).
 //!
 //! Why not rmcp's transports and `ServerHandler`: they parse every message into the SDK's types
 //! and answer the handshake themselves, so a message or field the SDK does not know would be
@@ -20,8 +21,7 @@
 //! newline-delimited JSON-RPC itself and uses rmcp for the protocol's types: the `tools/call`
 //! parameters it reads, the tool result and the errors it writes.
 //!
-//! Not yet: Streamable HTTP (`--upstream URL`, `--listen http://...`), the stateless protocol
-//! 2026-07-28's `subscriptions/listen`, and the LLM API proxy.
+//! Not yet: checking 2026-07-28's `Mcp-Param-*` headers against the arguments.
 
 pub mod line;
 pub mod llm;
