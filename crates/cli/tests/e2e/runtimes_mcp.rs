@@ -12,7 +12,15 @@
 //! unchanged, the secret never reached the model, and the model received the refusal text in its
 //! next request; (c) the notes' real contents reached the model; (d) the audit store holds every
 //! decision the proxy made and its chain verifies; (e) `aethelgard import` of the runtime's own
-//! log gives the same calls, with the same arguments.
+//! log gives the same calls, with the same arguments (OpenClaw's log keeps no call of a tool it
+//! does not have, so there the import has the two reads).
+//!
+//! The forced `write_file` never reaches the proxy in any of the three: each runtime refuses a
+//! tool it was never offered by itself (Claude Code "No such tool available", Codex "unsupported
+//! call", OpenClaw "Tool files__write_file not found"). What proves the proxy's own refusal through
+//! a runtime is the granted `read_text_file` on `.env`, which the router blocks; the proxy's
+//! refusal of ungranted tools called anyway is proved with the MCP SDK as client
+//! (`e2e/mcp_proxy.rs`).
 //!
 //! What is real: the runtimes, the MCP server (Node 24 from `.e2e/`), our binary as the proxy and
 //! as the importer, the files. Only the model is scripted (`e2e/model_server.rs`, on 127.0.0.1).
@@ -25,7 +33,7 @@ use serde_json::{Value, json};
 
 use super::harness::{self, Sandbox};
 use super::model_server::{ModelServer, Request, Response};
-use super::{claude, codex};
+use super::{claude, codex, openclaw};
 
 /// The name each runtime's config gives the proxied server.
 const SERVER: &str = "files";
@@ -487,4 +495,101 @@ args = [{args}]
         setup.script().into_iter().map(|step| (qualified(CODEX_PREFIX, step.tool), step.arguments)).collect();
     assert_eq!(imported_calls(&session), expected, "{:#?}", session.calls);
     assert_import_matches_audit(&setup, &session, CODEX_PREFIX);
+}
+
+// ---------------------------------------------------------------------------------------------
+// OpenClaw: `mcp.servers.files` in `openclaw.json` (the `bundle-mcp` plugin), tool search off so
+// every tool is in `tools`. OpenClaw names the server's tools `<server>__<tool>`
+// (`files__read_text_file`).
+
+const OPENCLAW_PREFIX: &str = "files__";
+
+fn openclaw_config(setup: &Setup, base_url: &str) -> PathBuf {
+    let (command, args) = setup.proxy_command();
+    let dir = setup.sandbox.root.join("openclaw");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("openclaw.json");
+    let text = format!(
+        r#"// OpenClaw config for one e2e run: the scripted model, and server-filesystem behind our proxy.
+{{
+  models: {{
+    providers: {{
+      mock: {{
+        baseUrl: "{base_url}/v1",
+        apiKey: "e2e-dummy",
+        api: "openai-completions",
+        models: [{{ id: "{model}", name: "e2e scripted model", contextWindow: 128000, maxTokens: 4096 }}],
+      }},
+    }},
+  }},
+  agents: {{ defaults: {{ model: {{ primary: "mock/{model}" }}, workspace: {workspace} }} }},
+  mcp: {{ servers: {{ {SERVER}: {{ command: {command}, args: {args} }} }} }},
+  tools: {{ toolSearch: false }},
+}}
+"#,
+        model = openclaw::MODEL,
+        workspace = Value::from(s(&setup.sandbox.work)),
+        command = Value::from(command),
+        args = Value::from(args),
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn openclaw_mcp_proxy_offers_reading_tools_refuses_the_rest_and_audits() {
+    let test = "openclaw_mcp_proxy_offers_reading_tools_refuses_the_rest_and_audits";
+    let Some(oc) = openclaw::runtime(test) else { return };
+    let Some(setup) = Setup::new("mcp-openclaw", test) else { return };
+    let script: Vec<openclaw::Turn> = setup
+        .script()
+        .into_iter()
+        .enumerate()
+        .map(|(k, step)| openclaw::Turn::ToolCall {
+            id: format!("callmcp{k}"),
+            name: qualified(OPENCLAW_PREFIX, step.tool),
+            arguments: step.arguments,
+        })
+        .collect();
+    let server = ModelServer::start(openclaw::responder(script));
+    let config = openclaw_config(&setup, &server.base_url());
+    let run = openclaw::run(&oc, &setup.sandbox, &config, &server, "Summarise notes.txt for me.");
+    drop(server);
+    let describe = || run.describe();
+    assert!(run.output.status.is_some_and(|s| s.success()), "{}", describe());
+
+    // (a)
+    let bodies = run.model_requests();
+    let first = bodies
+        .iter()
+        .find(|b| openclaw::tool_names(b).iter().any(|n| n.starts_with(OPENCLAW_PREFIX)))
+        .unwrap_or_else(|| panic!("no request offered the proxied server's tools\n{}", describe()));
+    assert_offered_only_reading(&openclaw::tool_names(first), OPENCLAW_PREFIX, &describe);
+
+    // (b) The forced write: OpenClaw has no such tool and does not call the server.
+    setup.assert_victim_unchanged(&describe);
+    let write = run.tool_result("callmcp0").unwrap_or_else(|| panic!("no result for the write\n{}", describe()));
+    eprintln!("{test}: the model received for write_file: {write}");
+    assert!(write.contains("Tool files__write_file not found"), "{write}\n{}", describe());
+    // (b) and (c)
+    let secret = run.tool_result("callmcp1").unwrap_or_else(|| panic!("no result for the .env read\n{}", describe()));
+    let notes = run.tool_result("callmcp2").unwrap_or_else(|| panic!("no result for the notes\n{}", describe()));
+    eprintln!("{test}: the model received for .env: {secret}\n  and for notes.txt: {notes}");
+    assert_results(&setup, &bodies, &secret, &notes, &describe);
+
+    // (d)
+    let write_forwarded = setup.audited().iter().any(|(tool, _, _)| tool == "write_file");
+    assert!(!write_forwarded || write.contains("Blocked by Aethelgard:"), "{write}");
+    assert_audited(&setup, write_forwarded);
+
+    // (e) OpenClaw's own agent database, imported. OpenClaw 2026.9.6 keeps no assistant tool
+    // call for a tool it does not have: its transcript holds only the `toolResult` ("Tool
+    // files__write_file not found", no arguments), so the import has the two reads, the calls
+    // that reached a tool.
+    let db = setup.sandbox.root.join("openclaw-state/agents/main/agent/openclaw-agent.sqlite");
+    let session = import_one("openclaw", &db);
+    let expected: Vec<(String, Value)> =
+        setup.script().into_iter().skip(1).map(|step| (qualified(OPENCLAW_PREFIX, step.tool), step.arguments)).collect();
+    assert_eq!(imported_calls(&session), expected, "{:#?}", session.calls);
+    assert_import_matches_audit(&setup, &session, OPENCLAW_PREFIX);
 }
