@@ -250,3 +250,117 @@ pub fn stream_message(model: &str, block: &Value) -> Response {
         ("message_stop", json!({"type": "message_stop"})),
     ])
 }
+
+/// The hook surface with an MCP server and the audit store: Claude Code runs server-filesystem
+/// directly (no proxy; the server may touch the whole sandbox), with our hook recording into the
+/// sandbox's store. The scripted model calls `mcp__files__write_file` on the victim outside the
+/// workspace, then `mcp__files__read_text_file` on a workspace file. The hook resolves the
+/// qualified names through the built-in `mcp` catalog: the write is blocked by the filesystem
+/// policy (the victim survives, the model gets the reason), the read runs; the store holds both
+/// decisions and verifies; the imported transcript gives the same calls and decisions.
+#[test]
+fn claude_hook_judges_mcp_tools_records_them_and_the_transcript_agrees() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let test = "claude_hook_judges_mcp_tools_records_them_and_the_transcript_agrees";
+    let Some(claude_bin) = harness::runtime("claude", test) else { return };
+    let Some(node) = harness::node24_bin_dir(test).map(|d| d.join("node")) else { return };
+    let entry = harness::repo_root().join(".e2e/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
+    if !entry.is_file() {
+        harness::missing_prerequisite(test, "@modelcontextprotocol/server-filesystem is not installed; run `bash scripts/install-e2e.sh`");
+        return;
+    }
+    let sandbox = Sandbox::new("claude-hook-mcp");
+    let notes = sandbox.work.join("notes.txt");
+    std::fs::write(&notes, "hook e2e notes\n").unwrap();
+    let victim = sandbox.victim_file.to_string_lossy().into_owned();
+    let script = vec![
+        ("mcp__files__write_file", json!({"path": victim, "content": "overwritten\n"})),
+        ("mcp__files__read_text_file", json!({"path": notes.to_string_lossy()})),
+    ];
+    let steps = script.clone();
+    let next = AtomicUsize::new(0);
+    let server = ModelServer::start(move |req: &Request| {
+        let body = match messages_body(req) {
+            Ok(body) => body,
+            Err(answer) => return answer,
+        };
+        let model = body["model"].as_str().unwrap_or("claude-e2e").to_owned();
+        let offers = body["tools"].as_array().is_some_and(|t| t.iter().any(|t| t["name"] == "mcp__files__read_text_file"));
+        let has_result = |id: &str| {
+            body["messages"].as_array().into_iter().flatten().any(|m| {
+                m["content"].as_array().into_iter().flatten().any(|b| b["type"] == "tool_result" && b["tool_use_id"] == id)
+            })
+        };
+        let k = next.load(Ordering::SeqCst);
+        let due = offers && (k == 0 || has_result(&format!("toolu_hookmcp_{}", k - 1)));
+        let block = match steps.get(k).filter(|_| due) {
+            Some((name, input)) => {
+                next.store(k + 1, Ordering::SeqCst);
+                json!({"type": "tool_use", "id": format!("toolu_hookmcp_{k}"), "name": name, "input": input})
+            }
+            None => json!({"type": "text", "text": FINAL_TEXT}),
+        };
+        stream_message(&model, &block)
+    });
+    let settings = json!({"hooks": {"PreToolUse": [{"matcher": "*",
+        "hooks": [{"type": "command", "command": harness::hook_command("claude", &sandbox), "timeout": 30}]}]}});
+    let settings_path = sandbox.root.join("settings.json");
+    std::fs::write(&settings_path, settings.to_string()).unwrap();
+    let mcp_config = sandbox.root.join("mcp.json");
+    let server_args = vec![entry.to_string_lossy().into_owned(), sandbox.root.to_string_lossy().into_owned()];
+    std::fs::write(&mcp_config, json!({"mcpServers": {"files": {"command": node, "args": server_args}}}).to_string()).unwrap();
+    let mut cmd = Command::new(&claude_bin);
+    cmd.args(["-p", "Summarise notes.txt.", "--settings"])
+        .arg(&settings_path)
+        .arg("--mcp-config")
+        .arg(&mcp_config)
+        .args(["--strict-mcp-config", "--output-format", "stream-json", "--verbose", "--dangerously-skip-permissions"]);
+    model_env(harness::sandboxed(&mut cmd, &sandbox), &server.base_url()).env("ENABLE_TOOL_SEARCH", "false").env("IS_SANDBOX", "1");
+    let output = harness::run_bounded(&mut cmd, harness::CHILD_TIMEOUT);
+    let run = ClaudeRun { output, requests: server.requests() };
+    drop(server);
+    let describe = || run.describe();
+    assert!(run.output.status.is_some_and(|s| s.success()), "{}", describe());
+
+    // The write is blocked by the hook, with the filesystem rule the catalog's path pointer reached.
+    assert_eq!(std::fs::read_to_string(&sandbox.victim_file).ok().as_deref(), Some("do not delete\n"), "THE MCP WRITE RAN\n{}", describe());
+    let (write, write_error) = run.tool_result("toolu_hookmcp_0").unwrap_or_else(|| panic!("no write result\n{}", describe()));
+    eprintln!("{test}: the model received for write_file: {write}");
+    assert!(write_error && write.contains("PreToolUse:mcp__files__write_file hook") && write.contains("filesystem.outside-writable"), "{write}");
+    let (read, read_error) = run.tool_result("toolu_hookmcp_1").unwrap_or_else(|| panic!("no read result\n{}", describe()));
+    assert!(!read_error && read.contains("hook e2e notes"), "{read}\n{}", describe());
+
+    // (d) The hook's store: both decisions, the chain verifies.
+    let db = sandbox.audit_db();
+    let verify = Command::new(harness::aethelgard_bin()).args(["audit", "verify", "--audit-db"]).arg(&db).output().unwrap();
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+    let log = Command::new(harness::aethelgard_bin()).args(["audit", "log", "--json", "--audit-db"]).arg(&db).output().unwrap();
+    let audited: Vec<(String, Value, String)> = String::from_utf8_lossy(&log.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["event"].clone())
+        .filter(|e| e["kind"] == "tool_call")
+        .inspect(|e| assert_eq!(e["source"], "hook:claude", "{e}"))
+        .map(|e| (e["tool"].as_str().unwrap_or_default().to_owned(), e["args"].clone(), e["decision"].as_str().unwrap_or_default().to_owned()))
+        .collect();
+    let expected: Vec<(String, Value, String)> =
+        script.iter().zip(["block", "allow"]).map(|((tool, args), decision)| ((*tool).to_owned(), args.clone(), decision.to_owned())).collect();
+    assert_eq!(audited, expected);
+
+    // (e) The transcript, imported: the same calls with the same decisions.
+    let out = Command::new(harness::aethelgard_bin())
+        .args(["import", "claude-transcript"])
+        .arg(sandbox.home.join(".claude/projects"))
+        .args(["--out", "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let sessions: Vec<aethelgard_protocol::SessionRecord> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(sessions.len(), 1);
+    let imported: Vec<(String, Value, String)> = sessions[0]
+        .calls
+        .iter()
+        .map(|c| (c.tool.clone(), c.args.clone(), c.decision.map(|d| format!("{d:?}").to_lowercase()).unwrap_or_default()))
+        .collect();
+    assert_eq!(imported, expected, "{:#?}", sessions[0].calls);
+}
