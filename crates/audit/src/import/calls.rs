@@ -39,6 +39,7 @@ impl Calls {
         let Some(call) = self.by_id.get(id).and_then(|&slot| self.calls.get_mut(slot)) else {
             return false;
         };
+        let denial = denial.or_else(|| proxy_denial(&output));
         call.output = Some(output);
         if let Some(denial) = denial {
             call.decision = Some(DecisionKind::Block);
@@ -57,3 +58,38 @@ impl Calls {
         self.calls
     }
 }
+
+/// What our MCP proxy answers a refused `tools/call` with (`aethelgard_proxy::mcp`): a tool error
+/// whose text begins with these words.
+const PROXY_REFUSAL: &str = "Blocked by Aethelgard: ";
+
+/// Recognises a call our MCP proxy refused, from the result the runtime logged: the refusal's
+/// text alone (after the `Wall time: ...\nOutput:\n` header Codex puts on a tool's output), or
+/// the MCP result (or its content list) as JSON. Only a result that *begins* with the refusal
+/// counts, so a file that merely mentions it is not a denial.
+pub(crate) fn proxy_denial(output: &str) -> Option<Denial> {
+    let mut text = output.trim_start();
+    if text.starts_with("Wall time:") {
+        text = text.split_once("\nOutput:\n").map_or(text, |(_, rest)| rest.trim_start());
+    }
+    let refusal = if text.starts_with(PROXY_REFUSAL) {
+        Some(text.to_owned())
+    } else if text.starts_with('{') || text.starts_with('[') {
+        let value: serde_json::Value = serde_json::from_str(text).ok()?;
+        let content = value.get("content").unwrap_or(&value);
+        let first = content.as_array().and_then(|blocks| blocks.first()).unwrap_or(content);
+        first
+            .get("text")
+            .and_then(serde_json::Value::as_str)
+            .filter(|t| t.starts_with(PROXY_REFUSAL))
+            .map(str::to_owned)
+    } else {
+        None
+    }?;
+    let reason = refusal.get(PROXY_REFUSAL.len()..).unwrap_or_default().trim().to_owned();
+    Some(Denial { rule: "aethelgard:proxy-mcp".to_owned(), reason })
+}
+
+#[cfg(test)]
+#[path = "calls_tests.rs"]
+mod tests;

@@ -249,8 +249,8 @@ fn imported_calls(session: &SessionRecord) -> Vec<(String, Value)> {
 }
 
 /// The imported calls must be the reads the proxy judged (the same arguments, and the audit
-/// store's tool name is the bare form of the imported one); the blocked read's output is the
-/// proxy's refusal.
+/// store's tool name is the bare form of the imported one, and the same decision: the importer
+/// recognises the proxy's refusal in the runtime's log).
 fn assert_import_matches_audit(setup: &Setup, session: &SessionRecord, prefix: &str) {
     let reads: Vec<&aethelgard_protocol::SessionCall> =
         session.calls.iter().filter(|c| c.tool == qualified(prefix, "read_text_file")).collect();
@@ -261,8 +261,11 @@ fn assert_import_matches_audit(setup: &Setup, session: &SessionRecord, prefix: &
         assert_eq!(aethelgard_policy::mcp_bare_name(&call.tool), Some(tool.as_str()));
         assert_eq!(&call.args, args);
         let output = call.output.as_deref().unwrap_or_default();
+        let imported = call.decision.map(|d| d.to_string());
+        assert_eq!(imported.as_deref(), Some(decision.as_str()), "{call:?}");
         if decision == "block" {
             assert!(output.contains("Blocked by Aethelgard:"), "{call:?}");
+            assert_eq!(call.rule.as_deref(), Some("aethelgard:proxy-mcp"), "{call:?}");
         } else {
             assert!(output.contains(NOTES.trim()), "{call:?}");
         }
