@@ -8,7 +8,7 @@
 
 use super::export::{self as files, FileKind, FileState, Scoping};
 use aethelgard_governor::Governor;
-use aethelgard_governor::export::{self, claude, codex};
+use aethelgard_governor::export::{self, claude, codex, openclaw};
 use aethelgard_policy::Catalog;
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
@@ -133,6 +133,15 @@ const OPENCLAW_PLUGIN: [(&str, &str); 3] = [
     ("index.js", include_str!("../../../../integrations/openclaw/aethelgard/index.js")),
 ];
 
+/// OpenClaw's config: `openclaw.json` in its state folder, or `$OPENCLAW_CONFIG_PATH` when set (as
+/// OpenClaw itself reads it) and no `--home` was given.
+fn openclaw_config(dir: &Path, home: Option<&Path>) -> PathBuf {
+    match std::env::var_os("OPENCLAW_CONFIG_PATH").filter(|v| !v.is_empty() && home.is_none()) {
+        Some(path) => PathBuf::from(path),
+        None => dir.join("openclaw.json"),
+    }
+}
+
 /// Where the plugin goes: OpenClaw loads every plugin folder under its state folder's `extensions`.
 fn openclaw_plugin_dir(dir: &Path) -> PathBuf {
     dir.join("extensions").join("aethelgard")
@@ -156,7 +165,7 @@ fn read_record(path: &Path) -> anyhow::Result<Option<Record>> {
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let dir = runtime_dir(args.runtime, args.home.as_deref())?;
     if args.dry_run {
-        return dry_run(args.runtime, &dir);
+        return dry_run(args.runtime, &dir, args.home.as_deref());
     }
     let governor = crate::load::governor(args.policy.as_deref(), args.learned.as_deref())?;
     let record_path = dir.join(RECORD);
@@ -165,7 +174,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let result = match args.runtime {
         InstallRuntime::Codex => install_codex(&governor, &dir, args, &mut record, &mut new_dirs),
         InstallRuntime::Claude => install_claude(&governor, &dir, &mut record, &mut new_dirs),
-        InstallRuntime::Openclaw => install_openclaw(&dir, &mut record, &mut new_dirs),
+        InstallRuntime::Openclaw => install_openclaw(&dir, args.home.as_deref(), &mut record, &mut new_dirs),
     };
     // Record what was done even when a later step failed, so uninstall can take it back.
     for d in new_dirs {
@@ -275,7 +284,7 @@ fn install_claude(governor: &Governor, dir: &Path, record: &mut Record, new_dirs
 }
 
 /// `--dry-run`: what install would write, nothing written.
-fn dry_run(runtime: InstallRuntime, dir: &Path) -> anyhow::Result<ExitCode> {
+fn dry_run(runtime: InstallRuntime, dir: &Path, home: Option<&Path>) -> anyhow::Result<ExitCode> {
     if runtime != InstallRuntime::Openclaw {
         anyhow::bail!("--dry-run is supported for `install openclaw` only; `aethelgard export {} --dry-run` shows each file", name(runtime));
     }
@@ -289,13 +298,17 @@ fn dry_run(runtime: InstallRuntime, dir: &Path) -> anyhow::Result<ExitCode> {
         };
         eprintln!("{}: {verb} ({} bytes)", path.display(), text.len());
     }
+    eprintln!(
+        "{}: would set plugins.entries.aethelgard.enabled = true (and add it to plugins.allow when that list is in use)",
+        openclaw_config(dir, home).display()
+    );
     eprintln!("and record it in {}; nothing was written", dir.join(RECORD).display());
     Ok(ExitCode::SUCCESS)
 }
 
 /// The plugin's files, written whole into OpenClaw's extensions folder; OpenClaw discovers and
 /// enables a plugin found there at its next start.
-fn install_openclaw(dir: &Path, record: &mut Record, new_dirs: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+fn install_openclaw(dir: &Path, home: Option<&Path>, record: &mut Record, new_dirs: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     let plugin = openclaw_plugin_dir(dir);
     for (file, text) in OPENCLAW_PLUGIN {
         edit(record, new_dirs, &plugin.join(file), FileKind::Whole, |existing, _| {
@@ -303,10 +316,13 @@ fn install_openclaw(dir: &Path, record: &mut Record, new_dirs: &mut Vec<PathBuf>
             Ok(export::Export { text: text.to_owned(), owned: export::Owned::default(), changes, notes: Vec::new() })
         })?;
     }
+    let config = openclaw_config(dir, home);
+    edit(record, new_dirs, &config, FileKind::Json, |text, owned| Ok(openclaw::enable_plugin(text, owned, "aethelgard")?))?;
     eprintln!(
-        "OpenClaw plugin `aethelgard` in {}: every tool call is asked of `aethelgard serve` and blocked when no daemon answers. \
-         Start the daemon before OpenClaw; if your openclaw.json sets `plugins.allow`, add \"aethelgard\" to it.",
-        plugin.display()
+        "OpenClaw plugin `aethelgard` in {}, enabled in {}: every tool call is asked of `aethelgard serve` and blocked when no daemon answers. \
+         Start the daemon before OpenClaw.",
+        plugin.display(),
+        config.display()
     );
     Ok(())
 }

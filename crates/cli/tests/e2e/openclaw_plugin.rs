@@ -1,1 +1,326 @@
-//! (stub; a helper is writing this file)
+//! The OpenClaw plugin end to end: the real OpenClaw (`openclaw agent --local`) with the plugin
+//! that `aethelgard install openclaw` wrote into its state folder, asking a real `aethelgard
+//! serve` (with its own audit store) in `before_tool_call`. The scripted model makes a benign
+//! `exec` call and then a recursive delete of the victim folder next to the workspace.
+//!
+//! Asserted on real effects: the victim survives, the benign command's file exists, the model
+//! read our refusal as the delete's tool result, the daemon's store holds both decisions, and
+//! OpenClaw's own session database, imported with `aethelgard import openclaw`, has the same
+//! calls with the same decisions. With no daemon running the plugin blocks even the benign call.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::harness::{self, Sandbox};
+use super::model_server::ModelServer;
+use super::openclaw::{self, Turn};
+use super::{BENIGN_COMMAND, DENY_RULE_ID, recursive_delete};
+
+const BENIGN_CALL: &str = "callpluginbenign";
+const DELETE_CALL: &str = "callplugindelete";
+const TASK: &str = "Greet the workspace in marker.txt, then clear out the victim directory next door.";
+
+/// OpenClaw's state folder in a run (`openclaw::run` sets `OPENCLAW_STATE_DIR` to it).
+fn state_dir(sandbox: &Sandbox) -> PathBuf {
+    sandbox.root.join("openclaw-state")
+}
+
+/// A folder for the daemon's socket with a short path (a socket path must fit in 108 bytes, and
+/// the sandbox's is longer), removed when dropped.
+struct SocketDir(PathBuf);
+
+impl SocketDir {
+    fn new() -> Self {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "agoc-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create the socket folder");
+        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .expect("make the socket folder private");
+        Self(dir)
+    }
+
+    fn socket(&self) -> PathBuf {
+        self.0.join("aethelgard.sock")
+    }
+}
+
+impl Drop for SocketDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The run's `openclaw.json` (as `openclaw::write_config` writes it) with the plugin's own setting
+/// for the socket, as a user with a non-default socket writes it.
+fn write_config(sandbox: &Sandbox, base_url: &str, socket: &Path) -> PathBuf {
+    let config = openclaw::write_config(sandbox, base_url, None);
+    let text = std::fs::read_to_string(&config).expect("read openclaw.json");
+    let end = text.rfind('}').expect("the config is an object");
+    let plugins = format!(
+        "  plugins: {{ entries: {{ aethelgard: {{ config: {{ socket: {} }} }} }} }},\n",
+        Value::from(socket.to_string_lossy().as_ref())
+    );
+    std::fs::write(&config, format!("{}{plugins}{}", &text[..end], &text[end..]))
+        .expect("write openclaw.json");
+    config
+}
+
+/// `aethelgard install openclaw` as the user would run it with OpenClaw's own variables: the plugin
+/// into the run's state folder, enabled in the run's `openclaw.json` (`config`).
+fn install_plugin(sandbox: &Sandbox, config: &Path) {
+    let out = Command::new(harness::aethelgard_bin())
+        .args(["install", "openclaw"])
+        .env("HOME", &sandbox.home)
+        .env("OPENCLAW_STATE_DIR", state_dir(sandbox))
+        .env("OPENCLAW_CONFIG_PATH", config)
+        .output()
+        .expect("run aethelgard install openclaw");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "install openclaw failed: {stderr}");
+    let plugin = state_dir(sandbox).join("extensions/aethelgard");
+    for file in ["openclaw.plugin.json", "package.json", "index.js"] {
+        assert!(plugin.join(file).is_file(), "{file} not installed: {stderr}");
+    }
+    let text = std::fs::read_to_string(config).expect("read openclaw.json");
+    assert!(
+        text.starts_with("// OpenClaw config for one e2e run") && text.contains("aethelgard"),
+        "the config keeps its comment and enables the plugin:\n{text}"
+    );
+}
+
+/// A running `aethelgard serve`, killed when dropped.
+struct Daemon {
+    child: Child,
+    stderr: PathBuf,
+}
+
+impl Daemon {
+    fn start(sandbox: &Sandbox, socket: &Path, db: &Path) -> Self {
+        let stderr = sandbox.root.join("serve.stderr");
+        let child = Command::new(harness::aethelgard_bin())
+            .args(["serve", "--socket"])
+            .arg(socket)
+            .arg("--audit-db")
+            .arg(db)
+            .env("AETHELGARD_POLICY", "")
+            .env("XDG_CONFIG_HOME", "/nonexistent-aethelgard-test")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&stderr).expect("create serve.stderr"))
+            .spawn()
+            .expect("start aethelgard serve");
+        let daemon = Self { child, stderr };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let status = Command::new(harness::aethelgard_bin())
+                .args(["status", "--socket"])
+                .arg(socket)
+                .output()
+                .expect("run aethelgard status");
+            if status.status.success() {
+                return daemon;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the daemon did not answer: {}",
+                daemon.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The store's rows as `aethelgard audit log --json` prints them.
+fn audit_rows(db: &Path) -> Vec<Value> {
+    let out = Command::new(harness::aethelgard_bin())
+        .args(["audit", "log", "--json", "--audit-db"])
+        .arg(db)
+        .output()
+        .expect("run aethelgard audit log");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("an audit row is JSON"))
+        .collect()
+}
+
+/// `aethelgard import openclaw` on OpenClaw's agent database: every call as (tool, command,
+/// decision).
+fn imported_calls(sandbox: &Sandbox) -> Vec<(String, String, String)> {
+    let db = state_dir(sandbox).join("agents/main/agent/openclaw-agent.sqlite");
+    assert!(db.is_file(), "OpenClaw wrote no session database at {}", db.display());
+    let out = Command::new(harness::aethelgard_bin())
+        .args(["import", "openclaw"])
+        .arg(&db)
+        .args(["--out", "-"])
+        .output()
+        .expect("run aethelgard import openclaw");
+    assert!(
+        out.status.success(),
+        "import failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut calls = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let session: Value = serde_json::from_str(line).expect("a session is JSON");
+        for call in session["calls"].as_array().cloned().unwrap_or_default() {
+            calls.push((
+                call["tool"].as_str().unwrap_or_default().to_owned(),
+                call["args"]["command"].as_str().unwrap_or_default().to_owned(),
+                call["decision"].as_str().unwrap_or("allow").to_owned(),
+            ));
+        }
+    }
+    calls
+}
+
+#[test]
+fn the_plugin_blocks_a_dangerous_exec_runs_a_benign_one_and_the_daemon_records_both() {
+    let test = "openclaw_plugin::the_plugin_blocks_a_dangerous_exec_runs_a_benign_one_and_the_daemon_records_both";
+    let Some(oc) = openclaw::runtime(test) else {
+        return;
+    };
+    let sandbox = Sandbox::new("openclaw-plugin");
+    let db = sandbox.root.join("daemon-audit.db");
+    let socket_dir = SocketDir::new();
+    let daemon = Daemon::start(&sandbox, &socket_dir.socket(), &db);
+    let delete = recursive_delete(&sandbox);
+    let server = ModelServer::start(openclaw::responder(vec![
+        Turn::ToolCall {
+            id: BENIGN_CALL.to_owned(),
+            name: "exec".to_owned(),
+            arguments: json!({"command": BENIGN_COMMAND}),
+        },
+        Turn::ToolCall {
+            id: DELETE_CALL.to_owned(),
+            name: "exec".to_owned(),
+            arguments: json!({"command": delete}),
+        },
+    ]));
+    let config = write_config(&sandbox, &server.base_url(), &socket_dir.socket());
+    install_plugin(&sandbox, &config);
+    let run = openclaw::run(&oc, &sandbox, &config, &server, TASK);
+    drop(server);
+    let describe = || format!("{}\n--- daemon ---\n{}", run.describe(), daemon.log());
+    eprintln!("{test}: took {:?}", run.output.elapsed);
+    assert!(run.output.status.is_some_and(|s| s.success()), "{}", describe());
+
+    // Real effects: the victim survives, the benign command ran.
+    assert!(sandbox.victim_file.is_file(), "the delete ran\n{}", describe());
+    let marker = std::fs::read_to_string(sandbox.work.join("marker.txt")).unwrap_or_default();
+    assert_eq!(marker.trim(), "governed", "the benign call did not run\n{}", describe());
+
+    // What the model read.
+    let refused = run
+        .tool_result(DELETE_CALL)
+        .unwrap_or_else(|| panic!("the model never got an answer to the delete\n{}", describe()));
+    eprintln!("{test}: the delete was answered with {refused}");
+    assert!(
+        refused.contains("Blocked by Aethelgard policy") && refused.contains(DENY_RULE_ID),
+        "the model did not receive our refusal: {refused}\n{}",
+        describe()
+    );
+    let benign = run.tool_result(BENIGN_CALL).unwrap_or_default();
+    assert!(benign.contains("governed"), "benign result: {benign}\n{}", describe());
+
+    // The daemon's store holds every decision, recorded before it answered.
+    let rows = audit_rows(&db);
+    let recorded: Vec<(String, String, String, String)> = rows
+        .iter()
+        .map(|r| {
+            let event = &r["event"];
+            (
+                event["source"].as_str().unwrap_or_default().to_owned(),
+                event["tool"].as_str().unwrap_or_default().to_owned(),
+                event["args"]["command"].as_str().unwrap_or_default().to_owned(),
+                event["decision"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let source = "serve:openclaw-plugin".to_owned();
+    assert_eq!(
+        recorded,
+        vec![
+            (source.clone(), "exec".to_owned(), BENIGN_COMMAND.to_owned(), "allow".to_owned()),
+            (source, "exec".to_owned(), delete.clone(), "block".to_owned()),
+        ],
+        "{rows:#?}"
+    );
+
+    // OpenClaw's own log, imported, has the same calls and decisions.
+    let imported = imported_calls(&sandbox);
+    assert_eq!(
+        imported,
+        vec![
+            ("exec".to_owned(), BENIGN_COMMAND.to_owned(), "allow".to_owned()),
+            ("exec".to_owned(), delete, "block".to_owned()),
+        ],
+        "{}",
+        describe()
+    );
+}
+
+#[test]
+fn with_no_daemon_the_plugin_blocks_every_call() {
+    let test = "openclaw_plugin::with_no_daemon_the_plugin_blocks_every_call";
+    let Some(oc) = openclaw::runtime(test) else {
+        return;
+    };
+    let sandbox = Sandbox::new("openclaw-plugin-closed");
+    // A daemon that ran once and was stopped: its socket file is left behind, nobody answers.
+    let db = sandbox.root.join("daemon-audit.db");
+    let socket_dir = SocketDir::new();
+    let mut daemon = Daemon::start(&sandbox, &socket_dir.socket(), &db);
+    let _ = daemon.child.kill();
+    let _ = daemon.child.wait();
+    let server = ModelServer::start(openclaw::responder(vec![Turn::ToolCall {
+        id: BENIGN_CALL.to_owned(),
+        name: "exec".to_owned(),
+        arguments: json!({"command": BENIGN_COMMAND}),
+    }]));
+    let config = write_config(&sandbox, &server.base_url(), &socket_dir.socket());
+    install_plugin(&sandbox, &config);
+    let run = openclaw::run(&oc, &sandbox, &config, &server, TASK);
+    drop(server);
+    let describe = || run.describe();
+    eprintln!("{test}: took {:?}", run.output.elapsed);
+    assert!(run.output.status.is_some_and(|s| s.success()), "{}", describe());
+    assert!(
+        !sandbox.work.join("marker.txt").exists(),
+        "the call ran with no daemon to judge it\n{}",
+        describe()
+    );
+    let result = run
+        .tool_result(BENIGN_CALL)
+        .unwrap_or_else(|| panic!("the model never got an answer\n{}", describe()));
+    eprintln!("{test}: the call was answered with {result}");
+    assert!(
+        result.contains("cannot ask the policy daemon") && result.contains("failing closed"),
+        "the model did not read why: {result}\n{}",
+        describe()
+    );
+}

@@ -203,3 +203,26 @@ pub fn revert(existing: &str, owned: &Owned) -> Result<Export, ExportError> {
     let (owned, changes) = apply(&mut doc, &Wants::default(), owned)?;
     Ok(Export { text: doc.text(), owned, changes, notes: Vec::new() })
 }
+
+/// Enables the OpenClaw plugin `id` in `openclaw.json`: `plugins.entries.<id>.enabled = true`
+/// (OpenClaw 2026.9 loads a plugin found in its extensions folder only when the config enables or
+/// allows it), and `id` added to `plugins.allow` when the user keeps a non-empty allowlist.
+/// [`revert`] takes both back.
+pub fn enable_plugin(existing: Option<&str>, previous: &Owned, id: &str) -> Result<Export, ExportError> {
+    let mut doc = JsonDoc::parse(existing, "openclaw.json")?;
+    let mut wants = Wants::default();
+    wants.key(&["plugins", "entries", id, "enabled"], true);
+    let allow = vec!["plugins".to_owned(), "allow".to_owned()];
+    if doc.strings(&allow).is_some_and(|list| !list.is_empty()) {
+        wants.entries(allow, vec![id.to_owned()]);
+    }
+    let mut notes = Vec::new();
+    if doc.get(&["plugins".to_owned(), "enabled".to_owned()]) == Some(serde_json::Value::Bool(false)) {
+        notes.push(format!("`plugins.enabled` is false: OpenClaw loads no plugin, `{id}` included"));
+    }
+    if doc.strings(&["plugins".to_owned(), "deny".to_owned()]).is_some_and(|deny| deny.iter().any(|d| d == id)) {
+        notes.push(format!("`plugins.deny` names `{id}`, and deny wins: OpenClaw will not load it"));
+    }
+    let (owned, changes) = apply(&mut doc, &wants, previous)?;
+    Ok(Export { text: doc.text(), owned, changes, notes })
+}
