@@ -1,8 +1,8 @@
-//! Aethelgard's MCP proxy: a man in the middle between an agent (the MCP client) and one of its
-//! tool servers, so that layer 1 and layer 3 hold at the connection whatever the runtime's hooks
-//! show.
+//! Aethelgard's proxies: men in the middle between an agent and its tool servers (the MCP
+//! proxy, [`mcp`]) or its model API (the LLM API proxy, [`llm`]), so that layer 1 and layer 3
+//! hold at the connection whatever the runtime's hooks show.
 //!
-//! What it does to the conversation, and nothing more:
+//! What the MCP proxy does to the conversation, and nothing more:
 //! - the server's answers to `tools/list` lose the tools outside the task's manifest;
 //! - every `tools/call` is routed first; a refused call never reaches the server, and the client
 //!   gets a tool result with `isError: true` and the reason, which the model can read;

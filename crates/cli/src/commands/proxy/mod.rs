@@ -18,10 +18,16 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Kind {
-    /// Run an MCP server (stdio) behind the proxy: `tools/list` answers keep only the task's
-    /// tools, every `tools/call` is routed (a refused call gets a tool error with the reason),
-    /// everything else passes through unchanged. Put this command where the runtime's MCP
-    /// configuration names the server.
+    /// Put an MCP server behind the proxy: `tools/list` answers keep only the task's tools,
+    /// every `tools/call` is routed (a refused call gets a tool error with the reason), and
+    /// everything else passes through unchanged. The server is a command after `--` (stdio) or
+    /// `--upstream URL` (Streamable HTTP); the client speaks stdio, or Streamable HTTP with
+    /// `--listen http://127.0.0.1:PORT`. Protocols 2025-11-25 (with `initialize`) and
+    /// 2026-07-28 (stateless). Put this command where the runtime's MCP configuration names
+    /// the server (`aethelgard export ... --mcp-proxy` rewrites the entries). See docs/proxy.md.
+    ///
+    /// Example: `aethelgard proxy mcp --task-type summarise -- npx -y
+    /// @modelcontextprotocol/server-filesystem .`
     Mcp(mcp::McpArgs),
     /// Run a model API proxy on 127.0.0.1: point the runtime's model base URL at it
     /// (`ANTHROPIC_BASE_URL`, Codex's `base_url`, OpenClaw's `baseUrl`) and give it the real API
