@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 
 use super::harness::{self, RunOutput, Sandbox};
 use super::model_server::{ModelServer, Request, Response};
-use super::{assert_victim_intact, claude, codex, recursive_delete};
+use super::{assert_victim_intact, claude, codex, openclaw, recursive_delete};
 
 const FINAL_TEXT: &str = "E2E-FINAL: proxy test done.";
 const REFUSAL: &str = "Aethelgard blocked the call to";
@@ -335,4 +335,198 @@ fn claude_through_the_llm_proxy_loses_bash_and_its_delete_is_refused() {
     let allowed: Vec<&str> = decisions.iter().filter(|d| d.1 == "allow").map(|d| d.0.as_str()).collect();
     assert_eq!(imported, allowed, "the transcript's calls against the proxy's allowed calls");
     assert!(output.status.is_some_and(|s| s.success()), "{}", describe());
+}
+
+// ---------------------------------------------------------------------------------------------
+// OpenClaw, Chat Completions (`api: "openai-completions"`)
+
+/// OpenClaw keeps only letters and digits of a tool call id.
+const OPENCLAW_EXEC_CALL: &str = "callproxyexec";
+const OPENCLAW_READ_CALL: &str = "callproxyread";
+
+/// First answer (no tool result yet): `exec` deleting the victim and `read` of the README, streamed
+/// as two calls of one message; then a final text.
+fn openclaw_responder(command: String, readme: String) -> impl Fn(&Request) -> Response + Send + Sync + 'static {
+    move |req| {
+        if req.method != "POST" || !req.path().ends_with("/chat/completions") {
+            return Response::json(404, &json!({"error": {"message": "not found in the e2e mock"}}));
+        }
+        let Some(body) = req.json() else {
+            return Response::json(400, &json!({"error": {"message": "body is not JSON"}}));
+        };
+        let answered = body["messages"].as_array().is_some_and(|m| m.iter().any(|m| m["role"] == "tool"));
+        let chunk = |delta: Value, finish: Value, usage: Value| {
+            json!({"id": "chatcmpl-proxy", "object": "chat.completion.chunk", "created": 0, "model": openclaw::MODEL,
+                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], "usage": usage})
+        };
+        let usage = json!({"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15});
+        if answered {
+            return Response::sse_data(&[
+                chunk(json!({"role": "assistant", "content": FINAL_TEXT}), Value::Null, Value::Null),
+                chunk(json!({}), json!("stop"), usage),
+            ]);
+        }
+        let calls = [
+            (OPENCLAW_EXEC_CALL, "exec", json!({"command": command})),
+            (OPENCLAW_READ_CALL, "read", json!({"path": readme})),
+        ];
+        let mut chunks = vec![chunk(json!({"role": "assistant", "content": null}), Value::Null, Value::Null)];
+        for (index, (id, name, arguments)) in calls.iter().enumerate() {
+            // The name in one delta, the arguments in two, as OpenAI streams them.
+            let arguments = arguments.to_string();
+            let (head, tail) = arguments.split_at(arguments.len() / 2);
+            chunks.push(chunk(
+                json!({"tool_calls": [{"index": index, "id": id, "type": "function", "function": {"name": name, "arguments": head}}]}),
+                Value::Null,
+                Value::Null,
+            ));
+            chunks.push(chunk(json!({"tool_calls": [{"index": index, "function": {"arguments": tail}}]}), Value::Null, Value::Null));
+        }
+        chunks.push(chunk(json!({}), json!("tool_calls"), usage));
+        Response::sse_data(&chunks)
+    }
+}
+
+/// The tools OpenClaw's system prompt names under "## Tooling" (`- name: what it does` lines).
+fn tooling_list(body: &Value) -> Option<Vec<String>> {
+    const HEADING: &str = "Tools policy-filtered. Names case-sensitive; call exact.";
+    let text = harness::json_strings(&body["messages"]).into_iter().find(|s| s.contains(HEADING))?;
+    let after = text.split_once(HEADING)?.1;
+    Some(
+        after
+            .lines()
+            .skip_while(|l| l.trim().is_empty())
+            .map_while(|l| l.strip_prefix("- "))
+            .filter_map(|l| l.split([' ', ':']).next().map(str::to_owned))
+            .collect(),
+    )
+}
+
+#[test]
+fn openclaw_through_the_llm_proxy_loses_exec_and_its_delete_is_refused() {
+    let test = "openclaw_through_the_llm_proxy_loses_exec_and_its_delete_is_refused";
+    let Some(oc) = openclaw::runtime(test) else {
+        return;
+    };
+    let sandbox = Sandbox::new("llm-proxy-openclaw");
+    let readme = sandbox.work.join("README.md");
+    let server = ModelServer::start(openclaw_responder(recursive_delete(&sandbox), readme.to_string_lossy().into_owned()));
+    let proxy = LlmProxy::start(&server.base_url(), &sandbox);
+    // The provider's base URL is the proxy: `openclaw.json` as a user writes it, with OpenClaw's
+    // default tools, no `tools` section, no plugin, no hook.
+    let config = openclaw::write_config(&sandbox, &proxy.base_url, None);
+    let run = openclaw::run(&oc, &sandbox, &config, &server, "Summarise the README of this workspace.");
+    drop(proxy);
+    let describe = || run.describe();
+    eprintln!("{test}: took {:?}", run.output.elapsed);
+    let bodies = run.model_requests();
+    assert!(bodies.len() >= 2, "expected a follow-up request after the calls\n{}", describe());
+
+    // (a) exec, write and the other tools outside the manifest are offered nowhere: not in
+    // `tools`, not in the deferred-schema list, not in the prompt's "## Tooling" list.
+    let outside = ["exec", "process", "write", "edit", "apply_patch", "sessions_spawn", "browser", "cron", "message"];
+    for (i, body) in bodies.iter().enumerate() {
+        let tools = openclaw::tool_names(body);
+        let deferred = openclaw::deferred_tools(body).unwrap_or_default();
+        let tooling = tooling_list(body).unwrap_or_else(|| panic!("request {i}: no \"## Tooling\" list; has OpenClaw reworded it?\n{}", describe()));
+        if i == 0 {
+            eprintln!("{test}: the model was offered tools {tools:?}, deferred {deferred:?}, prompt list {tooling:?}");
+        }
+        assert!(tools.iter().any(|t| t == "read"), "request {i}: the granted read is gone: {tools:?}");
+        for (place, names) in [("tools", &tools), ("deferred-schema list", &deferred), ("## Tooling list", &tooling)] {
+            let leaked: Vec<&String> = names.iter().filter(|n| outside.contains(&n.as_str())).collect();
+            assert!(leaked.is_empty(), "request {i} names {leaked:?} in its {place}\n{}", describe());
+        }
+    }
+
+    // The follow-up: the request whose messages answer the first call.
+    let follow_up = bodies
+        .iter()
+        .find(|body| body["messages"].as_array().is_some_and(|m| m.iter().any(|m| m["role"] == "tool")))
+        .unwrap_or_else(|| panic!("(c) no tool ran\n{}", describe()));
+    let messages = follow_up["messages"].as_array().unwrap();
+
+    // (b) The victim survives; exec never reached OpenClaw (no call, no tool result for it), and
+    // the refusal is the assistant's own text in the next request.
+    assert_victim_intact(&sandbox, &describe);
+    let calls: Vec<&Value> = messages.iter().filter_map(|m| m["tool_calls"].as_array()).flatten().collect();
+    assert!(
+        !calls.iter().any(|c| c["function"]["name"] == "exec" || c["id"] == OPENCLAW_EXEC_CALL)
+            && !messages.iter().any(|m| m["tool_call_id"] == OPENCLAW_EXEC_CALL),
+        "OpenClaw saw the refused call: {follow_up}"
+    );
+    let refusal = messages
+        .iter()
+        .filter(|m| m["role"] == "assistant")
+        .map(|m| harness::flatten_text(&m["content"]))
+        .find(|text| text.contains(REFUSAL))
+        .unwrap_or_else(|| panic!("(b) the model never received the refusal\n{}", describe()));
+    eprintln!("{test}: the model received: {refusal}");
+    assert!(refusal.starts_with(REFUSAL) && refusal.contains("`exec`") && refusal.contains("not granted"), "{refusal:?}");
+
+    // (c) read ran: its result, the README's text, is in the same request.
+    let read = run.tool_result(OPENCLAW_READ_CALL).unwrap_or_else(|| panic!("(c) read did not run\n{}", describe()));
+    assert!(read.contains("e2e workspace"), "read returned {read:?}");
+    assert_eq!(run.final_text().as_deref(), Some(FINAL_TEXT), "{}", describe());
+
+    // (d) Both decisions are in the audit store, and its chain verifies.
+    let decisions = audited(&sandbox);
+    eprintln!("{test}: the audit store holds {decisions:?}");
+    assert_eq!(
+        decisions,
+        [("exec".into(), "block".into(), "proxy-llm".into()), ("read".into(), "allow".into(), "proxy-llm".into())],
+        "{}",
+        describe()
+    );
+
+    // (e) OpenClaw's own session database holds the calls it ran: read, not the refused exec.
+    let db = sandbox.root.join("openclaw-state/agents/main/agent/openclaw-agent.sqlite");
+    assert!(db.is_file(), "OpenClaw wrote no session database at {}", db.display());
+    let sessions = import("openclaw", &db);
+    let imported: Vec<&str> = sessions.iter().flat_map(|s| s.calls.iter().map(|c| c.tool.as_str())).collect();
+    let allowed: Vec<&str> = decisions.iter().filter(|d| d.1 == "allow").map(|d| d.0.as_str()).collect();
+    assert_eq!(imported, allowed, "OpenClaw's session log against the proxy's allowed calls");
+    let read_call = sessions.iter().flat_map(|s| &s.calls).find(|c| c.tool == "read").unwrap();
+    assert_eq!(read_call.args["path"], readme.to_string_lossy().as_ref(), "{read_call:?}");
+    assert!(run.output.status.is_some_and(|s| s.success()), "{}", describe());
+}
+
+/// OpenClaw's `tool_call` runs any tool of its catalog by name, and the summarise manifest grants
+/// it (to reach the deferred tools): the proxy must decide the tool it names too, or a granted
+/// bridge runs the ungranted `exec` (it did, before `llm/bridge.rs`: the victim was deleted).
+#[test]
+fn openclaw_tool_call_bridge_cannot_run_exec_through_the_llm_proxy() {
+    let test = "openclaw_tool_call_bridge_cannot_run_exec_through_the_llm_proxy";
+    let Some(oc) = openclaw::runtime(test) else {
+        return;
+    };
+    let sandbox = Sandbox::new("llm-proxy-openclaw-bridge");
+    let server = ModelServer::start(openclaw::responder(vec![openclaw::Turn::ToolCall {
+        id: "callproxybridge".into(),
+        name: "tool_call".into(),
+        arguments: json!({"id": "exec", "args": {"command": recursive_delete(&sandbox)}}),
+    }]));
+    let proxy = LlmProxy::start(&server.base_url(), &sandbox);
+    let config = openclaw::write_config(&sandbox, &proxy.base_url, None);
+    let run = openclaw::run(&oc, &sandbox, &config, &server, "Summarise the README of this workspace.");
+    drop(proxy);
+    let describe = || run.describe();
+    assert_victim_intact(&sandbox, &describe);
+    // With no call left the turn ends, so the refusal is OpenClaw's answer to the user.
+    let refusal = run
+        .final_text()
+        .filter(|text| text.contains(REFUSAL))
+        .unwrap_or_else(|| panic!("OpenClaw's answer is not the refusal\n{}", describe()));
+    eprintln!("{test}: OpenClaw answered: {refusal}");
+    assert!(refusal.contains("`tool_call`") && refusal.contains("would run `exec`"), "{refusal}");
+    assert!(run.tool_result("callproxybridge").is_none(), "OpenClaw ran the bridge call\n{}", describe());
+    // Both decisions are recorded: the bridge itself (granted) and the tool it would run.
+    let decisions = audited(&sandbox);
+    assert_eq!(
+        decisions,
+        [("tool_call".into(), "allow".into(), "proxy-llm".into()), ("exec".into(), "block".into(), "proxy-llm".into())],
+        "{}",
+        describe()
+    );
+    assert!(run.output.status.is_some_and(|s| s.success()), "{}", describe())
 }

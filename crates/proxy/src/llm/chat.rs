@@ -10,7 +10,7 @@
 
 use super::{Grant, Route, StreamRewriter, deferred, parse_arguments, refusal, retain_named, sse};
 use serde_json::{Map, Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 fn tool_name(tool: &Value) -> Option<String> {
     let kind = tool
@@ -53,7 +53,9 @@ pub fn filter_request(body: &mut Value, grant: &mut Grant<'_>) -> Option<Vec<Str
     if let Some(messages) = body.get("messages") {
         available.extend(deferred::names_in(messages));
     }
-    available.dedup();
+    // OpenClaw names each tool twice (in `tools` and in its prompt's list).
+    let mut seen = BTreeSet::new();
+    available.retain(|name| seen.insert(name.clone()));
     let granted = grant(&available)?;
     let Some(object) = body.as_object_mut() else {
         return Some(granted);
@@ -196,6 +198,9 @@ pub struct Stream {
     envelope: Map<String, Value>,
     /// Whether an event used `data:` only (OpenAI) or named events.
     name: Option<String>,
+    /// The choices whose content has text so far: a refusal is set off from that text by a
+    /// blank line, and otherwise starts the content.
+    texted: BTreeSet<u64>,
 }
 
 impl Stream {
@@ -218,11 +223,18 @@ impl Stream {
                 &call.name,
                 &route(&call.name, parse_arguments(&call.arguments)),
             ) {
-                Some(text) => out.push(self.chunk(json!({
-                    "index": index,
-                    "delta": {"role": "assistant", "content": format!("\n\n{text}")},
-                    "finish_reason": null,
-                }))),
+                Some(text) => {
+                    let separator = if self.texted.insert(index) {
+                        ""
+                    } else {
+                        "\n\n"
+                    };
+                    out.push(self.chunk(json!({
+                        "index": index,
+                        "delta": {"role": "assistant", "content": format!("{separator}{text}")},
+                        "finish_reason": null,
+                    })));
+                }
                 None => {
                     let mut delta = Map::new();
                     delta.insert("index".to_owned(), json!(kept.len()));
@@ -295,6 +307,17 @@ impl StreamRewriter for Stream {
         let Some(Value::Array(choices)) = chunk.remove("choices") else {
             return vec![event.raw];
         };
+        for choice in &choices {
+            let texted = choice
+                .get("delta")
+                .and_then(|delta| delta.get("content"))
+                .and_then(Value::as_str)
+                .is_some_and(|text| !text.is_empty());
+            if texted {
+                self.texted
+                    .insert(choice.get("index").and_then(Value::as_u64).unwrap_or(0));
+            }
+        }
         let holds_calls = choices.iter().any(|choice| {
             choice
                 .get("delta")

@@ -121,6 +121,32 @@ fn streamed_calls_are_held_until_the_choice_finishes_then_reindexed() {
     );
 }
 
+/// OpenClaw keeps a streamed refusal as the whole of the assistant's text when the model wrote
+/// none: it must not start with a blank line; two refusals are set apart by one.
+#[test]
+fn a_streamed_refusal_with_no_text_before_it_is_the_content_itself() {
+    let chunk = |delta: Value, finish: Value| json!({"id": "c", "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]});
+    let call = |index: u64, id: &str| json!({"tool_calls": [{"index": index, "id": id, "type": "function", "function": {"name": "exec", "arguments": "{}"}}]});
+    let mut calls = Vec::new();
+    let out = feed(
+        &mut Stream::default(),
+        &[
+            chunk(json!({"role": "assistant", "content": null}), Value::Null),
+            chunk(call(0, "a"), Value::Null),
+            chunk(call(1, "b"), Value::Null),
+            chunk(json!({}), json!("tool_calls")),
+        ],
+        &mut calls,
+    );
+    let content: String = out
+        .iter()
+        .filter_map(|c| c["choices"][0]["delta"]["content"].as_str())
+        .collect();
+    let refusal = "Aethelgard blocked the call to `exec`: no";
+    assert_eq!(content, format!("{refusal}\n\n{refusal}"));
+    assert_eq!(out.last().unwrap()["choices"][0]["finish_reason"], "stop");
+}
+
 #[test]
 fn a_stream_without_calls_passes_through_byte_for_byte() {
     let mut stream = Stream::default();

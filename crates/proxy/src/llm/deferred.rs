@@ -3,10 +3,15 @@
 //! reads those lists to tell the governor what is on offer, and removes the names the manifest
 //! does not grant, so the model never learns of them.
 //!
-//! The two lists seen in the real runtimes:
+//! The lists seen in the real runtimes:
 //! - Claude Code 2.1: "...deferred tools are now available via ToolSearch...:" then one name a
 //!   line, up to a blank line;
 //! - OpenClaw 2026.9: "Available deferred-schema tools:" then `- name: description` lines.
+//!
+//! OpenClaw 2026.9 also names every tool of its `tools` array in its system prompt, under
+//! "## Tooling" ("Tools policy-filtered. Names case-sensitive; call exact." then `- name: what
+//! it does` or `- name` lines): read and filtered the same way, or the model would learn of the
+//! tools removed from `tools`.
 
 use serde_json::Value;
 
@@ -18,7 +23,7 @@ struct List {
     bulleted: bool,
 }
 
-const LISTS: [List; 2] = [
+const LISTS: [List; 3] = [
     List {
         heading: "deferred tools are now available via ToolSearch",
         opener: ":\n",
@@ -26,6 +31,11 @@ const LISTS: [List; 2] = [
     },
     List {
         heading: "Available deferred-schema tools:",
+        opener: "",
+        bulleted: true,
+    },
+    List {
+        heading: "Tools policy-filtered. Names case-sensitive; call exact.",
         opener: "",
         bulleted: true,
     },

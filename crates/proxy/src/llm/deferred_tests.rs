@@ -43,3 +43,25 @@ fn lists_are_found_in_any_string_of_a_request() {
     assert!(names_in(&body).is_empty());
     assert!(body.to_string().contains("More text."));
 }
+
+/// OpenClaw 2026.9.6's system prompt opens with every tool of `tools`, then its deferred list.
+const OPENCLAW_TOOLING: &str = "You are a personal assistant running inside OpenClaw.\n## Tooling\nTools policy-filtered. Names case-sensitive; call exact.\n- read: Read files\n- exec: Run shell; pty for TTY CLIs\n- tool_call\n### Deferred Tool Schemas\nAvailable deferred-schema tools:\n- web_fetch (core): Fetch URL\n- cron (core): schedule\n\nUse tool_search.";
+
+#[test]
+fn openclaw_tooling_list_is_read_and_filtered_like_the_deferred_one() {
+    assert_eq!(
+        names(OPENCLAW_TOOLING),
+        ["web_fetch", "cron", "read", "exec", "tool_call"]
+    );
+    let kept = remove(
+        OPENCLAW_TOOLING,
+        &["read".into(), "tool_call".into(), "web_fetch".into()],
+    )
+    .unwrap();
+    assert_eq!(
+        kept,
+        OPENCLAW_TOOLING
+            .replace("- exec: Run shell; pty for TTY CLIs\n", "")
+            .replace("- cron (core): schedule\n", "")
+    );
+}
