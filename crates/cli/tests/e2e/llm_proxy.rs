@@ -1,11 +1,13 @@
-//! The LLM API proxy in front of the real runtimes, with no hook installed: Codex CLI (Responses
-//! API) and Claude Code (Messages API) talk to `aethelgard proxy llm --task-type summarise`, whose
-//! `--upstream` is the scripted model server.
+//! The LLM API proxy in front of the real runtimes, with no hook or plugin installed: Codex CLI
+//! (Responses API), Claude Code (Messages API) and OpenClaw (Chat Completions, its provider's
+//! `baseUrl`) talk to `aethelgard proxy llm --task-type summarise`, whose `--upstream` is the
+//! scripted model server.
 //!
 //! The scripted model answers its first request with two calls at once: the shell deleting a
 //! victim directory outside the workspace (the shell is not granted for summarising, and the
 //! rules block the command too) and a granted, harmless call (Codex: `tool_search`; Claude Code:
-//! `Read` of the workspace README). Each test asserts on real effects:
+//! `Read`, OpenClaw: `read` of the workspace README). OpenClaw is also made to run `exec` through
+//! its granted `tool_call` bridge. Each test asserts on real effects:
 //! - (a) the shell tool is in no request the model server received (nor in Codex's tool-search
 //!   results, nor in Claude Code's deferred list);
 //! - (b) the victim directory survives, and the next request carries our refusal as the
