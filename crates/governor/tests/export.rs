@@ -100,6 +100,7 @@ fn codex_profile(governor: &Governor, task_type: &str, existing: Option<&str>, p
         servers: &servers,
         profile_tools: &task.profile_tools,
         main_uses_permissions: false,
+        ..Default::default()
     };
     codex::export(&task.scope(), existing, previous, &options).unwrap()
 }
@@ -188,7 +189,7 @@ fn openclaw_configs_for_new_files() {
     let governor = governor();
     for task_type in ["summarise", "implement", "unknown"] {
         let task = Task::new(&governor, task_type, Some("openclaw"), &[]);
-        let options = openclaw::Options { agent: None, profile_tools: &task.profile_tools };
+        let options = openclaw::Options { agent: None, profile_tools: &task.profile_tools, ..Default::default() };
         let export = openclaw::export(&task.scope(), None, &Owned::default(), &options).unwrap();
         insta::assert_snapshot!(format!("openclaw_{task_type}"), export.text);
     }
@@ -198,7 +199,7 @@ fn openclaw_configs_for_new_files() {
 fn openclaw_deny_compresses_whole_groups_and_covers_every_denied_tool() {
     let governor = governor();
     let task = Task::new(&governor, "summarise", Some("openclaw"), &[]);
-    let options = openclaw::Options { agent: None, profile_tools: &task.profile_tools };
+    let options = openclaw::Options { agent: None, profile_tools: &task.profile_tools, ..Default::default() };
     let export = openclaw::export(&task.scope(), None, &Owned::default(), &options).unwrap();
     let value = json(&export.text);
     let deny: Vec<&str> = value["tools"]["deny"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
@@ -426,7 +427,7 @@ fn openclaw_round_trip_global_and_per_agent() {
     let original = fixture("openclaw.json");
     assert_eq!(openclaw::mcp_servers(&original).unwrap(), vec!["github"]);
     let task = Task::new(&governor, "triage", Some("openclaw"), &[]);
-    let global = openclaw::Options { agent: None, profile_tools: &task.profile_tools };
+    let global = openclaw::Options { agent: None, profile_tools: &task.profile_tools, ..Default::default() };
     let export = openclaw::export(&task.scope(), Some(&original), &Owned::default(), &global).unwrap();
     insta::assert_snapshot!("openclaw_round_trip_triage", export.text);
     for kept in [
@@ -444,7 +445,7 @@ fn openclaw_round_trip_global_and_per_agent() {
     let reverted = openclaw::revert(&export.text, &export.owned).unwrap();
     assert_eq!(reverted.text, original);
 
-    let per_agent = openclaw::Options { agent: Some("helper"), profile_tools: &task.profile_tools };
+    let per_agent = openclaw::Options { agent: Some("helper"), profile_tools: &task.profile_tools, ..Default::default() };
     let agent = openclaw::export(&task.scope(), Some(&original), &Owned::default(), &per_agent).unwrap();
     insta::assert_snapshot!("openclaw_round_trip_triage_helper", agent.text);
     assert!(agent.text.contains("deny: [\"browser\""), "the agent's own deny list is kept and extended:\n{}", agent.text);
@@ -460,7 +461,7 @@ fn openclaw_legacy_agent_list() {
     let governor = governor();
     let task = Task::new(&governor, "summarise", Some("openclaw"), &[]);
     let original = "{\n  agents: { list: [ { id: \"main\" }, { id: \"docs\", name: \"Docs\" } ] },\n}\n";
-    let options = openclaw::Options { agent: Some("docs"), profile_tools: &task.profile_tools };
+    let options = openclaw::Options { agent: Some("docs"), profile_tools: &task.profile_tools, ..Default::default() };
     let export = openclaw::export(&task.scope(), Some(original), &Owned::default(), &options).unwrap();
     insta::assert_snapshot!("openclaw_legacy_list", export.text);
     twice(&export, |text, owned| openclaw::export(&task.scope(), Some(text), owned, &options).unwrap());
@@ -472,7 +473,7 @@ fn openclaw_also_allow_means_deny_only() {
     let governor = governor();
     let task = Task::new(&governor, "summarise", Some("openclaw"), &[]);
     let original = "{ tools: { profile: \"coding\", alsoAllow: [\"message\"] } }\n";
-    let options = openclaw::Options { agent: None, profile_tools: &task.profile_tools };
+    let options = openclaw::Options { agent: None, profile_tools: &task.profile_tools, ..Default::default() };
     let export = openclaw::export(&task.scope(), Some(original), &Owned::default(), &options).unwrap();
     assert!(!export.text.contains("\"allow\""), "{}", export.text);
     assert!(export.text.contains("\"deny\""));

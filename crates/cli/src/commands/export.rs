@@ -26,6 +26,10 @@ Examples:
       one OpenClaw agent's tools.allow / tools.deny
   aethelgard export agents-md --task-type implement --file AGENTS.md
       the plain-words section between <!-- aethelgard:begin --> and <!-- aethelgard:end -->
+  aethelgard export codex --task-type summarise --file ~/.codex/aethelgard-summarise.config.toml --mcp-proxy
+      also run every MCP server of ~/.codex/config.toml through `aethelgard proxy mcp` in that profile
+  aethelgard export claude --task-type summarise --file .claude/settings.json --mcp-proxy
+      also rewrite the servers of the project's .mcp.json to run through the proxy
 
 With --file the file is edited in place (created with its folders when missing): comments, layout
 and keys the exporter does not own are kept, the original is kept once as PATH.aethelgard.bak,
@@ -80,6 +84,15 @@ pub struct Args {
     /// agents-md: name only this runtime's tools (default: every catalog of the policy).
     #[arg(long, value_enum)]
     pub runtime: Option<super::scope::Runtime>,
+    /// codex, claude, openclaw: rewrite every MCP server entry to run through `aethelgard proxy
+    /// mcp` for this task (a URL server with `--upstream`). `--mcp-proxy=PATH` names the
+    /// aethelgard binary the entries run (default: this one, by absolute path).
+    #[arg(long, value_name = "AETHELGARD", num_args = 0..=1, require_equals = true)]
+    pub mcp_proxy: Option<Option<PathBuf>>,
+    /// claude: the MCP configuration `--mcp-proxy` rewrites (default: `.mcp.json` in the project
+    /// that --file belongs to).
+    #[arg(long, value_name = "PATH", requires = "mcp_proxy")]
+    pub mcp_config: Option<PathBuf>,
 }
 
 /// An exporter run over a file's current text and the record of an earlier export.
@@ -231,6 +244,25 @@ pub fn hook_command(runtime: &str) -> anyhow::Result<String> {
     Ok(format!("{quoted} hook {runtime}"))
 }
 
+/// The command rewritten MCP entries run: `--mcp-proxy=PATH` (made absolute) or this binary.
+fn proxy_command(args: &Args) -> anyhow::Result<Option<export::ProxyCommand>> {
+    let Some(given) = &args.mcp_proxy else { return Ok(None) };
+    let program = match given {
+        Some(path) if path.is_absolute() => path.clone(),
+        Some(path) => std::env::current_dir().context("cannot find the current folder")?.join(path),
+        None => {
+            let exe = std::env::current_exe().context("cannot find the path of the aethelgard binary")?;
+            exe.canonicalize().unwrap_or(exe)
+        }
+    };
+    let task = match (&args.task, &args.task_type) {
+        (Some(task), _) => export::ProxyTask::Task(task.clone()),
+        (None, Some(task_type)) => export::ProxyTask::TaskType(task_type.clone()),
+        (None, None) => anyhow::bail!("--mcp-proxy needs --task-type or --task"),
+    };
+    Ok(Some(export::ProxyCommand { program: program.to_string_lossy().into_owned(), task }))
+}
+
 /// The default Codex folder: `$CODEX_HOME`, else `~/.codex`.
 pub fn codex_home() -> Option<PathBuf> {
     std::env::var_os("CODEX_HOME").filter(|v| !v.is_empty()).map(PathBuf::from).or_else(|| dirs::home_dir().map(|h| h.join(".codex")))
@@ -281,6 +313,15 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if args.agent.is_some() && args.target != Target::Openclaw {
         anyhow::bail!("--agent applies to `export openclaw` only");
     }
+    if args.mcp_proxy.is_some() && !matches!(args.target, Target::Codex | Target::Claude | Target::Openclaw) {
+        anyhow::bail!("--mcp-proxy applies to `export codex`, `export claude` and `export openclaw` only");
+    }
+    if args.mcp_config.is_some() && args.target != Target::Claude {
+        anyhow::bail!("--mcp-config applies to `export claude` only (Codex: --codex-config; OpenClaw: the servers of --file)");
+    }
+    let proxy = proxy_command(args)?;
+    // Claude Code keeps its MCP servers apart from settings.json: a second file, edited in place.
+    let mut mcp_edit: Option<(PathBuf, Edit)> = None;
     let governor = crate::load::governor(args.policy.as_deref(), args.learned.as_deref())?;
     let file = args.file.as_deref();
     let previous = match file {
@@ -317,6 +358,17 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 .map(Path::to_path_buf)
                 .or_else(|| std::env::current_dir().ok())
                 .map(|dir| dir.canonicalize().unwrap_or(dir));
+            if let Some(proxy) = proxy.clone() {
+                if file.is_none() {
+                    anyhow::bail!("`export claude --mcp-proxy` edits the MCP configuration in place: give --file (the settings.json to edit)");
+                }
+                let mcp_path = match (&args.mcp_config, &project) {
+                    (Some(path), _) => path.clone(),
+                    (None, Some(project)) => project.join(".mcp.json"),
+                    (None, None) => anyhow::bail!("cannot find the project folder; give --mcp-config PATH"),
+                };
+                mcp_edit = Some((mcp_path, Box::new(move |text, owned| Ok(export::mcp_proxy::claude(text, owned, &proxy)?))));
+            }
             let home = dirs::home_dir();
             let secrets = export::claude::deniable_paths(governor.protected_paths(), home.as_deref(), project.as_deref().as_slice());
             (
@@ -344,6 +396,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 None => Vec::new(),
             };
             let uses_permissions = main.as_deref().is_some_and(export::codex::uses_permission_profiles);
+            let main_entries = match (&main, &proxy) {
+                (Some(text), Some(_)) => export::codex::mcp_server_entries(text)?,
+                _ => Vec::new(),
+            };
+            let proxy = proxy.clone();
             let extra: Vec<String> = servers.iter().flat_map(export::codex::McpServer::qualified).collect();
             let scoping = Scoping::new(&governor, task, task_type, runtime_tools("codex")?, &extra)?;
             let profile_name = file
@@ -360,6 +417,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                         servers: &servers,
                         profile_tools: &scoping.profile_tools,
                         main_uses_permissions: uses_permissions,
+                        proxy: proxy.as_ref(),
+                        main_entries: &main_entries,
                     };
                     Ok(export::codex::export(&scoping.scope(), text, owned, &options)?)
                 }),
@@ -368,17 +427,28 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Target::Openclaw => {
             let scoping = Scoping::new(&governor, task, task_type, runtime_tools("openclaw")?, &[])?;
             let agent = args.agent.clone();
+            let proxy = proxy.clone();
             (
                 FileKind::Json,
                 Box::new(move |text, owned| {
-                    let options = export::openclaw::Options { agent: agent.as_deref(), profile_tools: &scoping.profile_tools };
+                    let options =
+                        export::openclaw::Options { agent: agent.as_deref(), profile_tools: &scoping.profile_tools, proxy: proxy.as_ref() };
                     Ok(export::openclaw::export(&scoping.scope(), text, owned, &options)?)
                 }),
             )
         }
         Target::CodexRules => return run_rules(args),
     };
-    finish(file, kind, previous.as_ref(), edit)
+    let code = finish(file, kind, previous.as_ref(), edit)?;
+    if let Some((path, edit)) = mcp_edit {
+        if path.exists() {
+            let previous = read_state(&path)?;
+            finish(Some(&path), FileKind::Json, previous.as_ref(), edit)?;
+        } else {
+            eprintln!("note: {} does not exist: no Claude Code MCP server to put behind the proxy (name another with --mcp-config)", path.display());
+        }
+    }
+    Ok(code)
 }
 
 /// Prints the result, or edits the file and records what was written.

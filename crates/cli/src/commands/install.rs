@@ -245,7 +245,7 @@ fn install_codex(governor: &Governor, dir: &Path, args: &Args, record: &mut Reco
         let profile_name = format!("aethelgard-{task_type}");
         let path = dir.join(format!("{profile_name}.config.toml"));
         edit(record, new_dirs, &path, FileKind::Toml, |text, owned| {
-            let options = codex::Options { profile_name: &profile_name, servers: &servers, profile_tools: &scoping.profile_tools, main_uses_permissions: uses_permissions };
+            let options = codex::Options { profile_name: &profile_name, servers: &servers, profile_tools: &scoping.profile_tools, main_uses_permissions: uses_permissions, ..Default::default() };
             let mut export = codex::export(&scoping.scope(), text, owned, &options)?;
             // The same caveats hold for every profile; they are in docs/export.md.
             export.notes.clear();

@@ -20,8 +20,9 @@
 //! - `shell_environment_policy` passes commands only the core variables (`inherit = "core"`)
 //!   and excludes secret-looking names on top of Codex's defaults.
 
+use super::mcp_proxy::{Dialect, ProxyCommand, want_proxied};
 use super::owned::{Wants, apply};
-use super::toml_doc::TomlDoc;
+use super::toml_doc::{TomlDoc, to_json};
 use super::{Export, ExportError, Owned, Scope, glob_may_cover_server, mcp_tool_name};
 use aethelgard_protocol::RiskTag;
 use serde_json::{Value, json};
@@ -91,6 +92,14 @@ pub fn mcp_servers(config: &str) -> Result<Vec<McpServer>, ExportError> {
     Ok(out)
 }
 
+/// The MCP server entries of a `config.toml` as JSON, by name (for `--mcp-proxy`: a profile
+/// rewrites them over the main config).
+pub fn mcp_server_entries(config: &str) -> Result<Vec<(String, Value)>, ExportError> {
+    let doc = TomlDoc::parse(Some(config), "config.toml")?;
+    let Some(servers) = doc.doc.get("mcp_servers").and_then(|item| item.as_table_like()) else { return Ok(Vec::new()) };
+    Ok(servers.iter().filter_map(|(name, item)| Some((name.to_owned(), to_json(item)?))).collect())
+}
+
 /// Whether a `config.toml` selects a permission profile (`default_permissions`).
 pub fn uses_permission_profiles(config: &str) -> bool {
     TomlDoc::parse(Some(config), "config.toml").is_ok_and(|doc| doc.doc.get("default_permissions").is_some())
@@ -108,6 +117,11 @@ pub struct Options<'a> {
     pub profile_tools: &'a [String],
     /// The user's `config.toml` selects a permission profile.
     pub main_uses_permissions: bool,
+    /// Put every MCP server behind `aethelgard proxy mcp` (`--mcp-proxy`).
+    pub proxy: Option<&'a ProxyCommand>,
+    /// The MCP server entries of the user's `config.toml` ([`mcp_server_entries`]), which the
+    /// profile rewrites for the proxy; entries of the edited file itself are rewritten too.
+    pub main_entries: &'a [(String, Value)],
 }
 
 fn granted_any(scope: &Scope, names: &[&str]) -> bool {
@@ -208,7 +222,11 @@ fn wants(scope: &Scope, options: &Options) -> (Wants, Vec<String>) {
 /// `previous` what an earlier export wrote into it.
 pub fn export(scope: &Scope, existing: Option<&str>, previous: &Owned, options: &Options) -> Result<Export, ExportError> {
     let mut doc = TomlDoc::parse(existing, "the Codex profile")?;
-    let (wants, mut notes) = wants(scope, options);
+    let (mut wants, mut notes) = wants(scope, options);
+    if let Some(proxy) = options.proxy {
+        let servers = ["mcp_servers".to_owned()];
+        notes.extend(want_proxied(&doc, &servers, options.main_entries, previous, proxy, Dialect::Codex, &mut wants));
+    }
     let (owned, changes) = apply(&mut doc, &wants, previous)?;
     let mut text = doc.text();
     if existing.is_none_or(|t| t.trim().is_empty()) {

@@ -14,6 +14,7 @@
 //! | [`claude`] | `.claude/settings.json` | the entries it adds to `permissions.deny`, its `PreToolUse` hook |
 //! | [`openclaw`] | `openclaw.json` (JSON5) | `tools.allow` and the entries it adds to `tools.deny` (or one agent's) |
 //! | [`agents_md`] | `AGENTS.md` | the text between its two markers |
+//! | [`mcp_proxy`] | the runtime's MCP server entries (with `--mcp-proxy`) | each entry's `command`, `args` and transport keys |
 //!
 //! What each exporter owns is recorded in [`Owned`], which the CLI keeps beside the file, so that a
 //! later export with another task type takes back only its own entries, and `uninstall` can
@@ -24,10 +25,12 @@ pub mod claude;
 pub mod codex;
 pub mod codex_rules;
 mod json_doc;
+pub mod mcp_proxy;
 pub mod openclaw;
 mod owned;
 mod toml_doc;
 
+pub use mcp_proxy::{ProxyCommand, ProxyTask};
 pub use owned::{Owned, OwnedEntries, OwnedKey};
 
 use aethelgard_policy::ToolEntry;

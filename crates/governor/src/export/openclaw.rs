@@ -16,6 +16,7 @@
 //!   element with that id in a legacy `agents.list`.
 
 use super::json_doc::JsonDoc;
+use super::mcp_proxy::{Dialect, ProxyCommand, want_proxied};
 use super::owned::{Doc, Wants, apply};
 use super::{Export, ExportError, Owned, Scope};
 use aethelgard_policy::ToolEntry;
@@ -30,6 +31,8 @@ pub struct Options<'a> {
     pub agent: Option<&'a str>,
     /// The task profile's tool names and globs (for MCP tools, which the catalog does not list).
     pub profile_tools: &'a [String],
+    /// Put every server of `mcp.servers` behind `aethelgard proxy mcp` (`--mcp-proxy`).
+    pub proxy: Option<&'a ProxyCommand>,
 }
 
 fn canonical(name: &str) -> String {
@@ -193,6 +196,10 @@ pub fn export(scope: &Scope, existing: Option<&str>, previous: &Owned, options: 
         wants.key_path(with(&base, "allow"), serde_json::Value::from(allow));
     }
     wants.entries(deny_path, deny);
+    if let Some(proxy) = options.proxy {
+        let servers = ["mcp".to_owned(), "servers".to_owned()];
+        notes.extend(want_proxied(&doc, &servers, &[], previous, proxy, Dialect::OpenClaw, &mut wants));
+    }
     let (owned, changes) = apply(&mut doc, &wants, previous)?;
     Ok(Export { text: doc.text(), owned, changes, notes })
 }

@@ -34,7 +34,7 @@ pub struct OwnedKey {
     pub path: Vec<String>,
     /// The value before the first export; `None` when the key was absent.
     pub original: Option<Value>,
-    /// The value the export wrote.
+    /// The value the export wrote; `null` when it removed the key.
     pub written: Value,
 }
 
@@ -67,6 +67,7 @@ pub(crate) struct Wants {
 }
 
 impl Wants {
+    /// Wants the key at `path` to hold `value`; `Value::Null` wants it absent.
     pub fn key(&mut self, path: &[&str], value: impl Into<Value>) {
         self.keys.push((path.iter().map(|s| (*s).to_owned()).collect(), value.into()));
     }
@@ -110,7 +111,13 @@ pub(crate) fn apply(doc: &mut dyn Doc, wants: &Wants, previous: &Owned) -> Resul
             Some(key) => key.original.clone(),
             None => current.clone(),
         };
-        if current.as_ref() != Some(value) {
+        if value.is_null() {
+            // `null` is "absent": the key is removed (an URL entry rewritten to a command).
+            if current.is_some() {
+                doc.remove(path);
+                changes.push(format!("remove {}", path.join(".")));
+            }
+        } else if current.as_ref() != Some(value) {
             doc.set(path, value, &mut created)?;
             changes.push(format!("set {} = {}", path.join("."), value));
         }
@@ -160,7 +167,8 @@ pub(crate) fn apply(doc: &mut dyn Doc, wants: &Wants, previous: &Owned) -> Resul
 
 fn revert_key(doc: &mut dyn Doc, key: &OwnedKey, created: &mut Vec<Vec<String>>) -> Result<Option<String>, ExportError> {
     let current = doc.get(&key.path);
-    if current.as_ref() != Some(&key.written) {
+    let ours = if key.written.is_null() { current.is_none() } else { current.as_ref() == Some(&key.written) };
+    if !ours || (key.written.is_null() && key.original.is_none()) {
         // Changed by the user since: theirs now.
         return Ok(None);
     }
