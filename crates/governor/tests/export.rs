@@ -486,3 +486,203 @@ fn mcp_server_globs() {
     assert_eq!(openclaw::safe_server_name("1password"), "mcp-1password");
     assert_eq!(export::mcp_tool_name("github", "get_issue"), "mcp__github__get_issue");
 }
+
+// ---------------------------------------------------------------------------------------------
+// `--mcp-proxy`: MCP server entries rewritten to run through `aethelgard proxy mcp`
+
+const AETHELGARD: &str = "/usr/local/bin/aethelgard";
+
+fn proxy(task_type: &str) -> export::ProxyCommand {
+    export::ProxyCommand { program: AETHELGARD.to_owned(), task: export::ProxyTask::TaskType(task_type.to_owned()) }
+}
+
+fn strings(value: &serde_json::Value) -> Vec<&str> {
+    value.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect()
+}
+
+/// A project's `.mcp.json` as a user writes it (JSONC, Claude Code accepts comments).
+const CLAUDE_MCP_JSON: &str = r#"{
+  // Servers for this project.
+  "mcpServers": {
+    "files": {
+      "command": "npx",
+      "args": ["-y", "@modelcontextprotocol/server-filesystem", "/home/me/notes"], // notes only
+      "env": { "DEBUG": "1" }
+    },
+    "remote": {
+      "type": "http",
+      "url": "https://mcp.example.com/mcp",
+      "headers": { "Authorization": "Bearer ${REMOTE_TOKEN}" }
+    },
+    "legacy": { "type": "sse", "url": "https://old.example.com/sse" },
+    "oauthed": { "type": "http", "url": "https://oauth.example.com/mcp", "oauth": { "clientId": "x" } },
+    "mine": { "command": "/opt/bin/aethelgard", "args": ["proxy", "mcp", "--task-type", "review", "--", "srv"] }
+  }
+}
+"#;
+
+#[test]
+fn mcp_proxy_claude_rewrites_commands_and_http_servers_and_reverts() {
+    let proxy = proxy("summarise");
+    let export = export::mcp_proxy::claude(Some(CLAUDE_MCP_JSON), &Owned::default(), &proxy).unwrap();
+    assert!(export.text.contains("// Servers for this project."), "{}", export.text);
+    assert!(export.text.contains("// notes only"), "the comment beside a replaced value stays: {}", export.text);
+    let servers = json5(&export.text)["mcpServers"].clone();
+    assert_eq!(servers["files"]["command"], AETHELGARD);
+    assert_eq!(
+        strings(&servers["files"]["args"]),
+        ["proxy", "mcp", "--task-type", "summarise", "--", "npx", "-y", "@modelcontextprotocol/server-filesystem", "/home/me/notes"]
+    );
+    assert_eq!(servers["files"]["env"], serde_json::json!({"DEBUG": "1"}), "env is kept");
+    assert_eq!(servers["remote"]["type"], "stdio");
+    assert_eq!(servers["remote"]["command"], AETHELGARD);
+    assert_eq!(
+        strings(&servers["remote"]["args"]),
+        ["proxy", "mcp", "--task-type", "summarise", "--upstream", "https://mcp.example.com/mcp", "--header", "Authorization: Bearer ${REMOTE_TOKEN}"]
+    );
+    assert!(servers["remote"].get("url").is_none() && servers["remote"].get("headers").is_none(), "{servers}");
+    // Left as they were, each with a note saying why.
+    let original = json5(CLAUDE_MCP_JSON)["mcpServers"].clone();
+    for name in ["legacy", "oauthed", "mine"] {
+        assert_eq!(servers[name], original[name], "{name}");
+        assert!(export.notes.iter().any(|n| n.contains(&format!("`{name}`"))), "{name}: {:?}", export.notes);
+    }
+    twice(&export, |text, owned| export::mcp_proxy::claude(Some(text), owned, &proxy).unwrap());
+
+    // Another task type rewrites only the task arguments; the record keeps the originals.
+    let review = export::mcp_proxy::claude(Some(&export.text), &export.owned, &crate::proxy("review")).unwrap();
+    let servers = json5(&review.text)["mcpServers"].clone();
+    assert_eq!(strings(&servers["files"]["args"])[..4], ["proxy", "mcp", "--task-type", "review"]);
+    assert_eq!(strings(&servers["files"]["args"])[5..], ["npx", "-y", "@modelcontextprotocol/server-filesystem", "/home/me/notes"]);
+
+    // Reverting gives every entry back; the URL entry's keys come back at the end of its object.
+    let reverted = claude::revert(&review.text, &review.owned).unwrap();
+    assert_eq!(json5(&reverted.text), json5(CLAUDE_MCP_JSON));
+    assert!(reverted.text.contains("// notes only") && reverted.text.contains("// Servers for this project."), "{}", reverted.text);
+    assert!(reverted.owned.is_empty(), "{:?}", reverted.owned);
+}
+
+#[test]
+fn mcp_proxy_claude_revert_of_command_entries_is_byte_identical() {
+    let original = "{\n  // mine\n  \"mcpServers\": {\n    \"files\": { \"type\": \"stdio\", \"command\": \"npx\", \"args\": [\"srv\", \"/notes\"] }, // files\n    \"bare\": {\n      \"command\": \"/usr/bin/mcp-bare\"\n    }\n  }\n}\n";
+    let task = export::ProxyCommand { program: AETHELGARD.to_owned(), task: export::ProxyTask::Task("Summarise my notes".to_owned()) };
+    let export = export::mcp_proxy::claude(Some(original), &Owned::default(), &task).unwrap();
+    let servers = json5(&export.text)["mcpServers"].clone();
+    assert_eq!(strings(&servers["files"]["args"]), ["proxy", "mcp", "--task", "Summarise my notes", "--", "npx", "srv", "/notes"]);
+    assert_eq!(strings(&servers["bare"]["args"]), ["proxy", "mcp", "--task", "Summarise my notes", "--", "/usr/bin/mcp-bare"]);
+    twice(&export, |text, owned| export::mcp_proxy::claude(Some(text), owned, &task).unwrap());
+    assert_eq!(claude::revert(&export.text, &export.owned).unwrap().text, original);
+}
+
+/// A Codex `config.toml` with a command server, a URL server with static headers and one whose
+/// token lives in the environment.
+const CODEX_MAIN: &str = r#"# My Codex setup.
+model = "gpt-5.5"
+
+# Files, read-only.
+[mcp_servers.files]
+command = "npx" # via npm
+args = ["-y", "@modelcontextprotocol/server-filesystem", "/home/me/notes"]
+env = { DEBUG = "1" }
+cwd = "/home/me"
+
+# Remote docs.
+[mcp_servers.docs]
+url = "https://docs.example.com/mcp"
+http_headers = { "X-Team" = "core" }
+startup_timeout_sec = 5.0
+
+[mcp_servers.tracker]
+url = "https://tracker.example.com/mcp"
+bearer_token_env_var = "TRACKER_TOKEN"
+"#;
+
+fn codex_proxied(existing: Option<&str>, previous: &Owned, main: &str, proxy: &export::ProxyCommand) -> Export {
+    let governor = governor();
+    let task = Task::new(&governor, "summarise", Some("codex"), &[]);
+    let entries = codex::mcp_server_entries(main).unwrap();
+    let options = codex::Options { profile_name: "aethelgard-summarise", proxy: Some(proxy), main_entries: &entries, ..Default::default() };
+    codex::export(&task.scope(), existing, previous, &options).unwrap()
+}
+
+#[test]
+fn mcp_proxy_codex_profile_wraps_the_command_servers_of_the_main_config() {
+    let proxy = proxy("summarise");
+    let original = fixture("codex-profile.config.toml");
+    let export = codex_proxied(Some(&original), &Owned::default(), CODEX_MAIN, &proxy);
+    assert!(export.text.contains("# My review profile: a faster model, and my own notes."), "{}", export.text);
+    let doc: toml::Table = toml::from_str(&export.text).unwrap();
+    let files = &doc["mcp_servers"]["files"];
+    assert_eq!(files["command"].as_str(), Some(AETHELGARD));
+    let args: Vec<&str> = files["args"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(args, ["proxy", "mcp", "--task-type", "summarise", "--", "npx", "-y", "@modelcontextprotocol/server-filesystem", "/home/me/notes"]);
+    assert!(files.get("env").is_none(), "env and cwd stay in config.toml, where Codex merges them from");
+    // A profile cannot take `url` away from config.toml: both URL servers are left, with notes.
+    assert!(doc["mcp_servers"].get("docs").is_none_or(|d| d.get("command").is_none()), "{}", export.text);
+    assert!(export.notes.iter().any(|n| n.contains("`docs`") && n.contains("another configuration file")), "{:?}", export.notes);
+    assert!(export.notes.iter().any(|n| n.contains("`tracker`") && n.contains("bearer_token_env_var")), "{:?}", export.notes);
+    twice(&export, |text, owned| codex_proxied(Some(text), owned, CODEX_MAIN, &proxy));
+    assert_eq!(codex::revert(&export.text, &export.owned).unwrap().text, original);
+}
+
+#[test]
+fn mcp_proxy_codex_config_itself_turns_url_servers_into_proxy_commands() {
+    let proxy = proxy("summarise");
+    // Exporting into config.toml itself (no other main config): its own entries are rewritten.
+    let export = codex_proxied(Some(CODEX_MAIN), &Owned::default(), "", &proxy);
+    for kept in ["# My Codex setup.", "# Files, read-only.", "# Remote docs.", "command = \"/usr/local/bin/aethelgard\" # via npm", "startup_timeout_sec = 5.0"] {
+        assert!(export.text.contains(kept), "lost {kept:?}: {}", export.text);
+    }
+    let doc: toml::Table = toml::from_str(&export.text).unwrap();
+    let files = &doc["mcp_servers"]["files"];
+    assert_eq!(files["env"]["DEBUG"].as_str(), Some("1"));
+    assert_eq!(files["cwd"].as_str(), Some("/home/me"));
+    let docs = &doc["mcp_servers"]["docs"];
+    let args: Vec<&str> = docs["args"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(args, ["proxy", "mcp", "--task-type", "summarise", "--upstream", "https://docs.example.com/mcp", "--header", "X-Team: core"]);
+    assert!(docs.get("url").is_none() && docs.get("http_headers").is_none(), "{}", export.text);
+    assert_eq!(doc["mcp_servers"]["tracker"]["url"].as_str(), Some("https://tracker.example.com/mcp"), "left: its token is in the environment");
+    twice(&export, |text, owned| codex_proxied(Some(text), owned, "", &proxy));
+    let reverted = codex::revert(&export.text, &export.owned).unwrap();
+    assert_eq!(toml::from_str::<toml::Table>(&reverted.text).unwrap(), toml::from_str::<toml::Table>(CODEX_MAIN).unwrap());
+    assert!(reverted.text.contains("command = \"npx\" # via npm"), "{}", reverted.text);
+}
+
+const OPENCLAW_JSON5: &str = r#"// OpenClaw, with three MCP servers.
+{
+  agents: { defaults: { workspace: "/home/me/work" } },
+  mcp: {
+    servers: {
+      files: { command: "npx", args: ["-y", "@modelcontextprotocol/server-filesystem", "/home/me/notes"], cwd: "/home/me" }, // local
+      docs: { url: "https://docs.example.com/mcp", transport: "streamable-http", headers: { "X-Team": "core" } },
+      old: { url: "https://old.example.com/sse" }, // SSE unless told otherwise
+    },
+  },
+}
+"#;
+
+#[test]
+fn mcp_proxy_openclaw_rewrites_mcp_servers_and_reverts() {
+    let governor = governor();
+    let task = Task::new(&governor, "summarise", Some("openclaw"), &[]);
+    let proxy = proxy("summarise");
+    let run = |text: &str, owned: &Owned| {
+        let options = openclaw::Options { proxy: Some(&proxy), profile_tools: &task.profile_tools, ..Default::default() };
+        openclaw::export(&task.scope(), Some(text), owned, &options).unwrap()
+    };
+    let export = run(OPENCLAW_JSON5, &Owned::default());
+    for kept in ["// OpenClaw, with three MCP servers.", "// local", "// SSE unless told otherwise", "agents: { defaults: { workspace: \"/home/me/work\" } },"] {
+        assert!(export.text.contains(kept), "lost {kept:?}: {}", export.text);
+    }
+    let servers = json5(&export.text)["mcp"]["servers"].clone();
+    assert_eq!(servers["files"]["command"], AETHELGARD);
+    assert_eq!(servers["files"]["cwd"], "/home/me");
+    assert_eq!(strings(&servers["docs"]["args"]), ["proxy", "mcp", "--task-type", "summarise", "--upstream", "https://docs.example.com/mcp", "--header", "X-Team: core"]);
+    assert!(servers["docs"].get("transport").is_none() && servers["docs"].get("url").is_none(), "{servers}");
+    assert_eq!(servers["old"], serde_json::json!({"url": "https://old.example.com/sse"}));
+    assert!(export.notes.iter().any(|n| n.contains("`old`") && n.contains("SSE")), "{:?}", export.notes);
+    twice(&export, |text, owned| run(text, owned));
+    let reverted = openclaw::revert(&export.text, &export.owned).unwrap();
+    assert_eq!(json5(&reverted.text), json5(OPENCLAW_JSON5));
+    assert!(reverted.text.contains("// local"), "{}", reverted.text);
+}

@@ -273,3 +273,80 @@ fn install_openclaw_writes_the_plugin_once_and_uninstall_takes_it_back() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(tree(&home).is_empty(), "uninstall leaves nothing: {:?}", tree(&home));
 }
+
+// ---------------------------------------------------------------------------------------------
+// `--mcp-proxy`: MCP server entries rewritten to run through `aethelgard proxy mcp`
+
+const MCP_JSON: &str = r#"{
+  // Project servers.
+  "mcpServers": {
+    "files": { "command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "/home/me/notes"] }, // notes
+    "remote": { "type": "http", "url": "https://mcp.example.com/mcp", "headers": { "Authorization": "Bearer ${TOKEN}" } }
+  }
+}
+"#;
+
+#[test]
+fn export_claude_mcp_proxy_rewrites_the_project_mcp_json_once() {
+    let home = scratch("mcp-proxy-claude");
+    let project = home.join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    let mcp_json = project.join(".mcp.json");
+    std::fs::write(&mcp_json, MCP_JSON).unwrap();
+    let settings = project.join(".claude/settings.json");
+    let args = ["export", "claude", "--task-type", "summarise", "--file", settings.to_str().unwrap(), "--mcp-proxy=/opt/aethelgard/bin/aethelgard"];
+    let first = aethelgard(&args, &home);
+    assert!(stderr(&first).contains("set mcpServers.files.command = \"/opt/aethelgard/bin/aethelgard\""), "{}", stderr(&first));
+    let text = std::fs::read_to_string(&mcp_json).unwrap();
+    assert!(text.contains("// Project servers.") && text.contains("// notes"), "{text}");
+    assert!(
+        text.contains(r#""args": ["proxy", "mcp", "--task-type", "summarise", "--", "npx", "-y", "@modelcontextprotocol/server-filesystem", "/home/me/notes"]"#),
+        "{text}"
+    );
+    assert!(text.contains(r#""--upstream", "https://mcp.example.com/mcp", "--header", "Authorization: Bearer ${TOKEN}""#), "{text}");
+    assert_eq!(std::fs::read_to_string(project.join(".mcp.json.aethelgard.bak")).unwrap(), MCP_JSON, "the original is kept");
+    assert!(project.join(".mcp.json.aethelgard.json").exists(), "the record of what was written");
+
+    let before = tree(&home);
+    let again = aethelgard(&args, &home);
+    assert!(stderr(&again).contains(".mcp.json: unchanged"), "{}", stderr(&again));
+    assert_eq!(tree(&home), before, "a second export changed a file");
+}
+
+#[test]
+fn export_codex_mcp_proxy_wraps_the_main_config_servers_in_the_profile() {
+    let home = scratch("mcp-proxy-codex");
+    let codex_home = home.join(".codex");
+    std::fs::create_dir_all(&codex_home).unwrap();
+    std::fs::write(codex_home.join("config.toml"), "[mcp_servers.files]\ncommand = \"npx\"\nargs = [\"srv\", \"/notes\"]\nenabled_tools = [\"read_text_file\"]\n").unwrap();
+    let profile_path = codex_home.join("aethelgard-summarise.config.toml");
+    let original = "# my profile\nmodel = \"gpt-5.5\"\n";
+    std::fs::write(&profile_path, original).unwrap();
+    let args = ["export", "codex", "--task", "Summarise my notes", "--file", profile_path.to_str().unwrap(), "--mcp-proxy"];
+    aethelgard(&args, &home);
+    let text = std::fs::read_to_string(&profile_path).unwrap();
+    assert!(text.starts_with(original), "{text}");
+    let doc: toml::Table = toml::from_str(&text).unwrap();
+    let files = &doc["mcp_servers"]["files"];
+    // Without a path, the entries run this very binary, by absolute path.
+    let bin = Path::new(BIN).canonicalize().unwrap();
+    assert_eq!(files["command"].as_str(), Some(bin.to_str().unwrap()), "{text}");
+    let args_written: Vec<&str> = files["args"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(args_written, ["proxy", "mcp", "--task", "Summarise my notes", "--", "npx", "srv", "/notes"]);
+    let before = tree(&home);
+    let again = aethelgard(&args, &home);
+    assert!(stderr(&again).contains("unchanged"), "{}", stderr(&again));
+    assert_eq!(tree(&home), before);
+}
+
+#[test]
+fn export_mcp_proxy_is_refused_where_no_mcp_server_lives() {
+    let home = scratch("mcp-proxy-refused");
+    let output = Command::new(BIN)
+        .args(["export", "agents-md", "--task-type", "summarise", "--mcp-proxy"])
+        .env("HOME", &home)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("--mcp-proxy applies to"), "{}", stderr(&output));
+}
