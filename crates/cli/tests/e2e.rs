@@ -29,6 +29,8 @@
     clippy::indexing_slicing
 )]
 
+#[path = "e2e/export_mcp.rs"]
+mod export_mcp;
 #[path = "e2e/llm_proxy.rs"]
 mod llm_proxy;
 #[path = "e2e/mcp_http.rs"]
