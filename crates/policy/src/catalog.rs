@@ -62,15 +62,69 @@ pub struct ToolEntry {
     /// JSON pointers to an `apply_patch` body whose file headers name the paths written.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub patch: Vec<String>,
+    /// Set when the tool is a bridge: its call runs another tool, named in its arguments
+    /// (OpenClaw's `tool_call`). The router decides that tool too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bridge: Option<Bridge>,
+}
+
+/// Where a bridge tool's arguments name the tool it runs and hold that tool's arguments.
+///
+/// OpenClaw's `tool_call` is `{"selectors": ["id", "toolId", "name"], "arguments": ["args",
+/// "input"], "strip_prefix": "openclaw:*:"}`: `{"id": "openclaw:core:exec", "args": {...}}` runs
+/// `exec` with `args`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bridge {
+    /// The keys that name the target, in the order the runtime reads them; every one given is
+    /// decided, since the runtime may pick any. A selector found only inside the arguments object
+    /// is lifted out with it.
+    pub selectors: Vec<String>,
+    /// The keys that hold the target's arguments, the first present wins; with none present, the
+    /// other keys beside the selector are the arguments (`args.<name>` counts as `<name>`).
+    #[serde(default)]
+    pub arguments: Vec<String>,
+    /// Text a selector may start with before the tool's name, `*` standing for any text:
+    /// `openclaw:*:` makes the search result id `openclaw:core:exec` name `exec`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strip_prefix: Option<String>,
+}
+
+impl Bridge {
+    /// A bridge must name where its target is, and its keys must not overlap.
+    pub fn check(&self) -> Result<(), String> {
+        if self.selectors.is_empty() {
+            return Err("`bridge.selectors` is empty; name the argument keys that hold the tool to run (e.g. `[\"id\"]`)".to_owned());
+        }
+        for key in self.selectors.iter().chain(&self.arguments) {
+            if key.trim().is_empty() {
+                return Err("`bridge` has an empty key; remove it or name the argument".to_owned());
+            }
+        }
+        if let Some(key) = self.selectors.iter().find(|key| self.arguments.contains(key)) {
+            return Err(format!("`bridge`: key `{key}` is both a selector and an arguments key; a key holds either the tool's name or its arguments"));
+        }
+        if let Some(prefix) = &self.strip_prefix {
+            let stars = prefix.matches('*').count();
+            if prefix.is_empty() || prefix == "*" || stars > 1 {
+                return Err(format!("`bridge.strip_prefix` `{prefix}` must be non-empty text with at most one `*` (e.g. `openclaw:*:`)"));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl ToolEntry {
-    /// Every argument pointer must be an RFC 6901 pointer (start with `/`).
+    /// Every argument pointer must be an RFC 6901 pointer (start with `/`), and a bridge must be
+    /// well formed ([`Bridge::check`]).
     pub fn check_pointers(&self) -> Result<(), String> {
         for pointer in self.shell.iter().chain(self.paths.keys()).chain(&self.urls).chain(&self.patch) {
             if !pointer.starts_with('/') {
                 return Err(format!("pointer `{pointer}` of tool `{}` must start with `/` (RFC 6901)", self.name));
             }
+        }
+        if let Some(bridge) = &self.bridge {
+            bridge.check().map_err(|message| format!("tool `{}`: {message}", self.name))?;
         }
         Ok(())
     }

@@ -5,7 +5,7 @@ mod error;
 mod file;
 pub mod import;
 
-pub use catalog::{mcp_bare_name, ArgAccess, Catalog, ToolEntry, BUILTIN_CATALOGS, MCP_GROUP_PREFIX};
+pub use catalog::{mcp_bare_name, ArgAccess, Bridge, Catalog, ToolEntry, BUILTIN_CATALOGS, MCP_GROUP_PREFIX};
 pub use error::PolicyError;
 pub use file::{
     ArgMatcher, AuditSection, AuditSync, CatalogSection, Decision, Example, ExampleCall, ExampleContext, FailMode, FilesystemAccess, FilesystemSection, GovernorSection, PathAccess, PrefixToken, Profile, Stage2Backend, Stage2Section,

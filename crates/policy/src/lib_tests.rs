@@ -125,3 +125,33 @@ fn qualified_mcp_names_resolve_to_the_mcp_catalog_entry() {
     assert!(catalog.get("mcp__x__Read").is_none());
     assert!(catalog.get_exact("mcp__files__read_text_file").is_none());
 }
+
+#[test]
+fn a_malformed_bridge_fails_at_load() {
+    let tool = |bridge: &str| format!("[[catalog.tools]]\nname = \"run_tool\"\nbridge = {bridge}\n");
+    for (bridge, message) in [
+        ("{ selectors = [] }", "`bridge.selectors` is empty"),
+        ("{ selectors = [\"id\"], arguments = [\"id\"] }", "key `id` is both a selector and an arguments key"),
+        ("{ selectors = [\"id\"], strip_prefix = \"a:*:*:\" }", "at most one `*`"),
+        ("{ selectors = [\"id\"], strip_prefix = \"*\" }", "at most one `*`"),
+        ("{ selectors = [\"\"] }", "empty key"),
+        ("{ selector = [\"id\"] }", "unknown field `selector`"),
+    ] {
+        let error = parse(&tool(bridge), "p", None).unwrap_err().to_string();
+        assert!(error.contains(message), "{bridge}: {error}");
+    }
+    let line = r#"{"name": "run_tool", "bridge": {"selectors": []}}"#;
+    let error = Catalog::parse_jsonl(line, "tools.jsonl").unwrap_err().to_string();
+    assert_eq!(error, "catalog `tools.jsonl` line 1: tool `run_tool`: `bridge.selectors` is empty; name the argument keys that hold the tool to run (e.g. `[\"id\"]`)");
+}
+
+#[test]
+fn openclaw_tool_call_is_a_bridge_in_the_built_in_catalog() {
+    let (_, catalog) = default_policy().unwrap();
+    let bridge = catalog.get("tool_call").and_then(|tool| tool.bridge.clone()).unwrap();
+    assert_eq!(bridge.selectors, ["id", "toolId", "name"]);
+    assert_eq!(bridge.arguments, ["args", "input"]);
+    assert_eq!(bridge.strip_prefix.as_deref(), Some("openclaw:*:"));
+    let bridges: Vec<&str> = catalog.tools().iter().filter(|tool| tool.bridge.is_some()).map(|tool| tool.name.as_str()).collect();
+    assert_eq!(bridges, ["tool_call"]);
+}

@@ -14,7 +14,8 @@
 //!   the three APIs, error answers) passes through unchanged.
 //!
 //! A call through a runtime's tool bridge (OpenClaw's `tool_call`) is decided with the tool it
-//! would run ([`bridge`]).
+//! would run by the gate's router (`aethelgard_router::bridge`), as on every other surface: one
+//! decision, recorded once, whose reason names that tool.
 //!
 //! An escalated call is refused like a blocked one: the model API has no way to ask a person, and
 //! letting the runtime run a call the router would not allow would fail open.
@@ -25,7 +26,6 @@
 //! rewriter over [`sse`] events. [`server`] is the HTTP side (axum in front, reqwest behind).
 //! What decides is the caller's [`crate::mcp::Gate`], the same one the MCP proxy uses.
 
-mod bridge;
 pub mod chat;
 mod deferred;
 pub mod messages;

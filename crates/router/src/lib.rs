@@ -11,9 +11,14 @@
 //! The router never panics on a call and never lets an internal error through silently: on an
 //! error the decision is the policy's fail mode (block, unless the policy says `fail_mode = "open"`).
 //!
+//! A call to a bridge tool (one whose call runs another tool it names, OpenClaw's `tool_call`)
+//! is decided with the calls it would make, so every surface that routes through here gets the
+//! same answer ([`bridge`]).
+//!
 //! What it is not: it does no I/O of its own (the hook, the CLI and the daemon own stdin, files
 //! and sockets) and it does not record anything (the audit layer does).
 
+pub mod bridge;
 mod compiled;
 pub mod corpus;
 mod error;

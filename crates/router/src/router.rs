@@ -150,10 +150,12 @@ impl Router {
         stage1::evaluate(&self.policy, call, &self.env)
     }
 
-    /// Judges one call. Never panics: an internal failure yields the fail mode's decision.
+    /// Judges one call, and when its tool is a bridge (its catalog entry's `bridge`), the calls
+    /// the bridge would make ([`crate::bridge`]). Never panics: an internal failure yields the
+    /// fail mode's decision.
     pub fn route(&self, call: &ToolCall) -> Decision {
         let started = Instant::now();
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.decide(call)));
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.decide_bridged(call, 0)));
         let mut decision = match outcome {
             Ok(decision) => decision,
             Err(_) => self.fail_decision("internal error in the router".to_owned()),
@@ -162,7 +164,8 @@ impl Router {
         decision
     }
 
-    fn decide(&self, call: &ToolCall) -> Decision {
+    /// Judges one call on its own, bridge or not.
+    pub(crate) fn decide(&self, call: &ToolCall) -> Decision {
         let verdict = match stage1::evaluate(&self.policy, call, &self.env) {
             Ok(verdict) => verdict,
             Err(error) => return self.fail_decision(error),

@@ -495,7 +495,8 @@ fn openclaw_through_the_llm_proxy_loses_exec_and_its_delete_is_refused() {
 
 /// OpenClaw's `tool_call` runs any tool of its catalog by name, and the summarise manifest grants
 /// it (to reach the deferred tools): the proxy must decide the tool it names too, or a granted
-/// bridge runs the ungranted `exec` (it did, before `llm/bridge.rs`: the victim was deleted).
+/// bridge runs the ungranted `exec` (it did, before the proxy decided bridges: the victim was
+/// deleted). The router decides the bridge with its target (`aethelgard_router::bridge`).
 #[test]
 fn openclaw_tool_call_bridge_cannot_run_exec_through_the_llm_proxy() {
     let test = "openclaw_tool_call_bridge_cannot_run_exec_through_the_llm_proxy";
@@ -522,11 +523,12 @@ fn openclaw_tool_call_bridge_cannot_run_exec_through_the_llm_proxy() {
     eprintln!("{test}: OpenClaw answered: {refusal}");
     assert!(refusal.contains("`tool_call`") && refusal.contains("would run `exec`"), "{refusal}");
     assert!(run.tool_result("callproxybridge").is_none(), "OpenClaw ran the bridge call\n{}", describe());
-    // Both decisions are recorded: the bridge itself (granted) and the tool it would run.
+    // One decision is recorded, the bridge call's: refused, for the tool it would run (the
+    // router decides both, and the reason names `exec`).
     let decisions = audited(&sandbox);
     assert_eq!(
         decisions,
-        [("tool_call".into(), "allow".into(), "proxy-llm".into()), ("exec".into(), "block".into(), "proxy-llm".into())],
+        [("tool_call".into(), "block".into(), "proxy-llm".into())],
         "{}",
         describe()
     );

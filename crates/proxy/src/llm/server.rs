@@ -192,20 +192,17 @@ fn encoded(headers: &HeaderMap) -> bool {
         })
 }
 
-/// The router for one request's calls, bound to its manifest; a bridge call is decided with the
-/// tool it would run.
+/// The router for one request's calls, bound to its manifest. A bridge call (OpenClaw's
+/// `tool_call`) is decided with the tool it would run by the gate's router.
 fn router(
     gate: GateThread,
     granted: Option<Vec<String>>,
 ) -> impl FnMut(&str, Value) -> Decision + Send {
     move |tool, arguments| {
-        let mut decide = |tool: &str, arguments: Value| {
-            let tool = tool.to_owned();
-            let granted = granted.clone();
-            gate.run(move |gate| gate.route(&tool, arguments, granted))
-                .unwrap_or_else(gate_gone)
-        };
-        super::bridge::route(&mut decide, tool, arguments)
+        let tool = tool.to_owned();
+        let granted = granted.clone();
+        gate.run(move |gate| gate.route(&tool, arguments, granted))
+            .unwrap_or_else(gate_gone)
     }
 }
 
