@@ -7,6 +7,7 @@
 //! read our refusal as the delete's tool result, the daemon's store holds both decisions, and
 //! OpenClaw's own session database, imported with `aethelgard import openclaw`, has the same
 //! calls with the same decisions. With no daemon running the plugin blocks even the benign call.
+//! The same delete through OpenClaw's `tool_call` bridge is refused too, for what `exec` would do.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -322,5 +323,110 @@ fn with_no_daemon_the_plugin_blocks_every_call() {
         result.contains("cannot ask the policy daemon") && result.contains("failing closed"),
         "the model did not read why: {result}\n{}",
         describe()
+    );
+}
+
+const BRIDGE_BENIGN_CALL: &str = "callpluginbridgebenign";
+const BRIDGE_DELETE_CALL: &str = "callpluginbridgedelete";
+
+/// OpenClaw's `tool_call` runs any tool of its catalog by name (`{"id": "exec", "args": {...}}`),
+/// whether the model was offered it or not. The plugin sends the `tool_call` call to the daemon
+/// like any other, and the router decides it with the tool it would run
+/// (`aethelgard_router::bridge`): a delete through the bridge is refused for what `exec` would do.
+///
+/// Does OpenClaw 2026.9.6 also call `before_tool_call` for the tool `tool_call` runs? Yes. In
+/// `dist/local-model-lean-*.mjs` the tool-search catalog's entries are wrapped with
+/// `wrapToolWithBeforeToolCallHook` (`toCatalogEntry` / `wrapCatalogTool`), and `tool_call` runs
+/// the wrapped entry (`ToolSearchRuntime.executeEntry`); this test shows it on the real runtime:
+/// for the benign `exec` run through the bridge the plugin asks the daemon twice, first about
+/// `tool_call` (the target inside its `args`), then about `exec` with the target's own arguments.
+/// So the inner hook is a second line; the router refuses the bridged delete at the first, and the
+/// inner `exec` is never started (the daemon is never asked about it).
+#[test]
+fn the_plugin_refuses_a_delete_through_the_tool_call_bridge() {
+    let test = "openclaw_plugin::the_plugin_refuses_a_delete_through_the_tool_call_bridge";
+    let Some(oc) = openclaw::runtime(test) else {
+        return;
+    };
+    let sandbox = Sandbox::new("openclaw-plugin-bridge");
+    let db = sandbox.root.join("daemon-audit.db");
+    let socket_dir = SocketDir::new();
+    let daemon = Daemon::start(&sandbox, &socket_dir.socket(), &db);
+    let delete = recursive_delete(&sandbox);
+    let server = ModelServer::start(openclaw::responder(vec![
+        Turn::ToolCall {
+            id: BRIDGE_BENIGN_CALL.to_owned(),
+            name: "tool_call".to_owned(),
+            arguments: json!({"id": "exec", "args": {"command": BENIGN_COMMAND}}),
+        },
+        Turn::ToolCall {
+            id: BRIDGE_DELETE_CALL.to_owned(),
+            name: "tool_call".to_owned(),
+            arguments: json!({"id": "exec", "args": {"command": delete}}),
+        },
+    ]));
+    let config = write_config(&sandbox, &server.base_url(), &socket_dir.socket());
+    install_plugin(&sandbox, &config);
+    let run = openclaw::run(&oc, &sandbox, &config, &server, TASK);
+    drop(server);
+    let describe = || format!("{}\n--- daemon ---\n{}", run.describe(), daemon.log());
+    eprintln!("{test}: took {:?}", run.output.elapsed);
+    assert!(run.output.status.is_some_and(|s| s.success()), "{}", describe());
+
+    // Real effects: the victim survives; the benign command, run through the bridge, ran.
+    assert!(sandbox.victim_file.is_file(), "the delete ran through tool_call\n{}", describe());
+    let marker = std::fs::read_to_string(sandbox.work.join("marker.txt")).unwrap_or_default();
+    assert_eq!(marker.trim(), "governed", "the benign bridged call did not run\n{}", describe());
+
+    // What the model read: our refusal, naming the tool the bridge would run.
+    let refused = run
+        .tool_result(BRIDGE_DELETE_CALL)
+        .unwrap_or_else(|| panic!("the model never got an answer to the bridged delete\n{}", describe()));
+    eprintln!("{test}: the bridged delete was answered with {refused}");
+    assert!(
+        refused.contains("Blocked by Aethelgard policy")
+            && refused.contains(DENY_RULE_ID)
+            && refused.contains("`tool_call` would run `exec`"),
+        "the model did not receive our refusal: {refused}\n{}",
+        describe()
+    );
+
+    // The daemon's store: every call the plugin asked about, with its decision.
+    let rows = audit_rows(&db);
+    let recorded: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|r| {
+            let event = &r["event"];
+            let command = event["args"]["args"]["command"].as_str().or(event["args"]["command"].as_str());
+            (
+                event["tool"].as_str().unwrap_or_default().to_owned(),
+                command.unwrap_or_default().to_owned(),
+                event["decision"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    eprintln!("{test}: the daemon recorded {recorded:?}");
+    let blocked = rows
+        .iter()
+        .map(|r| &r["event"])
+        .find(|event| event["decision"] == "block")
+        .unwrap_or_else(|| panic!("no refusal recorded: {rows:#?}"));
+    assert_eq!(blocked["source"], "serve:openclaw-plugin", "{blocked}");
+    assert_eq!(blocked["rule"], DENY_RULE_ID, "{blocked}");
+    assert!(
+        blocked["reason"].as_str().is_some_and(|reason| reason.starts_with("`tool_call` would run `exec`: ")),
+        "{blocked}"
+    );
+    let row = |tool: &str, command: &str, decision: &str| (tool.to_owned(), command.to_owned(), decision.to_owned());
+    // The allowed bridge call is asked about twice (the bridge, then OpenClaw's hook on the tool
+    // it runs); the refused one once, as the bridge.
+    assert_eq!(
+        recorded,
+        vec![
+            row("tool_call", BENIGN_COMMAND, "allow"),
+            row("exec", BENIGN_COMMAND, "allow"),
+            row("tool_call", &delete, "block"),
+        ],
+        "{rows:#?}"
     );
 }
