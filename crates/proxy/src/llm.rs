@@ -172,6 +172,33 @@ fn parse_arguments(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
 }
 
+/// The entries of the array at `key` (none when there is no such array).
+fn entries<'a>(value: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
+    value
+        .get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
+/// Removes a `tool_choice` that forces a tool outside `granted` (`name_of` reads the forced
+/// tool's name from the choice), so the request does not name a tool it no longer offers.
+fn drop_ungranted_choice(
+    body: &mut Value,
+    granted: &[String],
+    name_of: fn(&Value) -> Option<&Value>,
+) {
+    let chosen = body
+        .get("tool_choice")
+        .and_then(name_of)
+        .and_then(Value::as_str);
+    if chosen.is_some_and(|name| !granted.iter().any(|granted| granted == name))
+        && let Some(object) = body.as_object_mut()
+    {
+        object.remove("tool_choice");
+    }
+}
+
 /// Keeps the entries of `array` whose name (by `name_of`) is granted; an entry without a name
 /// is kept (it is not a tool the manifest speaks of).
 fn retain_named(

@@ -8,7 +8,10 @@
 //! finishes (only then are its arguments known to be complete), the kept calls are re-indexed
 //! from 0, and each refusal goes out as a content delta.
 
-use super::{Grant, Route, StreamRewriter, deferred, parse_arguments, refusal, retain_named, sse};
+use super::{
+    Grant, Route, StreamRewriter, deferred, drop_ungranted_choice, entries, parse_arguments,
+    refusal, retain_named, sse,
+};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -34,22 +37,8 @@ fn legacy_name(function: &Value) -> Option<String> {
 /// See [`super::Api::filter_request`].
 pub fn filter_request(body: &mut Value, grant: &mut Grant<'_>) -> Option<Vec<String>> {
     let mut available: Vec<String> = Vec::new();
-    for tool in body
-        .get("tools")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        available.extend(tool_name(tool));
-    }
-    for function in body
-        .get("functions")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        available.extend(legacy_name(function));
-    }
+    available.extend(entries(body, "tools").filter_map(tool_name));
+    available.extend(entries(body, "functions").filter_map(legacy_name));
     if let Some(messages) = body.get("messages") {
         available.extend(deferred::names_in(messages));
     }
@@ -77,14 +66,8 @@ pub fn filter_request(body: &mut Value, grant: &mut Grant<'_>) -> Option<Vec<Str
             object.remove("function_call");
         }
     }
-    let chosen = object
-        .get("tool_choice")
-        .and_then(|choice| choice.get("function"))
-        .and_then(legacy_name);
-    if chosen.is_some_and(|name| !granted.contains(&name)) {
-        object.remove("tool_choice");
-    }
-    if let Some(messages) = object.get_mut("messages") {
+    drop_ungranted_choice(body, &granted, |choice| choice.get("function")?.get("name"));
+    if let Some(messages) = body.get_mut("messages") {
         deferred::remove_in(messages, &granted);
     }
     Some(granted)

@@ -11,7 +11,10 @@
 //! becomes `end_turn`. In a stream, a `tool_use` block's events are held from
 //! `content_block_start` to `content_block_stop` (its `input_json_delta`s add up to the input).
 
-use super::{Grant, Route, StreamRewriter, deferred, parse_arguments, refusal, retain_named, sse};
+use super::{
+    Grant, Route, StreamRewriter, deferred, drop_ungranted_choice, entries, parse_arguments,
+    refusal, retain_named, sse,
+};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -64,22 +67,8 @@ fn reference_name(block: &Value) -> Option<String> {
 /// See [`super::Api::filter_request`].
 pub fn filter_request(body: &mut Value, grant: &mut Grant<'_>) -> Option<Vec<String>> {
     let mut available: Vec<String> = Vec::new();
-    for tool in body
-        .get("tools")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        available.extend(tool_name(tool));
-    }
-    for server in body
-        .get("mcp_servers")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        available.extend(server_tools(server));
-    }
+    available.extend(entries(body, "tools").filter_map(tool_name));
+    available.extend(entries(body, "mcp_servers").flat_map(server_tools));
     for key in ["system", "messages"] {
         if let Some(value) = body.get(key) {
             available.extend(deferred::names_in(value));
@@ -118,15 +107,7 @@ pub fn filter_request(body: &mut Value, grant: &mut Grant<'_>) -> Option<Vec<Str
     for blocks in references(body) {
         retain_named(blocks, &granted, &reference_name);
     }
-    let chosen = body
-        .get("tool_choice")
-        .and_then(|choice| choice.get("name"))
-        .and_then(Value::as_str);
-    if chosen.is_some_and(|name| !granted.iter().any(|granted| granted == name))
-        && let Some(object) = body.as_object_mut()
-    {
-        object.remove("tool_choice");
-    }
+    drop_ungranted_choice(body, &granted, |choice| choice.get("name"));
     for key in ["system", "messages"] {
         if let Some(value) = body.get_mut(key) {
             deferred::remove_in(value, &granted);

@@ -13,7 +13,10 @@
 //! `response.output_item.done`; the final `response.completed` gets the same replacements, and
 //! every event's `sequence_number` is renumbered so the stream stays consistent.
 
-use super::{Grant, Route, StreamRewriter, parse_arguments, refusal, retain_named, sse};
+use super::{
+    Grant, Route, StreamRewriter, drop_ungranted_choice, entries, parse_arguments, refusal,
+    retain_named, sse,
+};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 
@@ -47,12 +50,7 @@ fn names(tools: &[Value], out: &mut Vec<String>) {
     for tool in tools {
         if tool.get("type").and_then(Value::as_str) == Some("namespace") {
             let namespace = tool.get("name").and_then(Value::as_str).unwrap_or_default();
-            for inner in tool
-                .get("tools")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
+            for inner in entries(tool, "tools") {
                 out.extend(tool_name(inner).map(|name| qualified(namespace, &name)));
             }
         } else {
@@ -119,15 +117,7 @@ pub fn filter_request(body: &mut Value, grant: &mut Grant<'_>) -> Option<Vec<Str
     for tools in search_outputs(body) {
         retain(tools, &granted);
     }
-    let chosen = body
-        .get("tool_choice")
-        .and_then(|choice| choice.get("name"))
-        .and_then(Value::as_str);
-    if chosen.is_some_and(|name| !granted.iter().any(|granted| granted == name))
-        && let Some(object) = body.as_object_mut()
-    {
-        object.remove("tool_choice");
-    }
+    drop_ungranted_choice(body, &granted, |choice| choice.get("name"));
     if let Some(instructions) = body.get_mut("instructions") {
         super::deferred::remove_in(instructions, &granted);
     }
