@@ -210,5 +210,8 @@ fn retain_named(
 }
 
 #[cfg(test)]
+mod test_support;
+
+#[cfg(test)]
 #[path = "llm_tests.rs"]
 mod tests;

@@ -1,24 +1,13 @@
 use super::*;
 use crate::llm::sse::Event;
-use aethelgard_protocol::{Decision, DecisionKind, Stage};
+use crate::llm::test_support::block_when;
+use aethelgard_protocol::Decision;
 
 /// Blocks `exec`, allows the rest; records every call.
 fn router(calls: &mut Vec<(String, Value)>) -> impl FnMut(&str, Value) -> Decision + '_ {
     move |tool, arguments| {
         calls.push((tool.to_owned(), arguments));
-        let kind = if tool == "exec" {
-            DecisionKind::Block
-        } else {
-            DecisionKind::Allow
-        };
-        Decision {
-            decision: kind,
-            stage: Stage::Rules,
-            score: 1.0,
-            rule: None,
-            reason: "no".into(),
-            latency_us: 0,
-        }
+        block_when(tool == "exec")
     }
 }
 

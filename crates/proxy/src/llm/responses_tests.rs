@@ -1,21 +1,10 @@
 use super::*;
 use crate::llm::sse::Event;
-use aethelgard_protocol::{Decision, DecisionKind, Stage};
+use crate::llm::test_support::block_when;
+use aethelgard_protocol::Decision;
 
 fn block_exec(tool: &str, _: Value) -> Decision {
-    let kind = if tool.contains("exec") || tool == "mcp__gh__delete_repo" {
-        DecisionKind::Block
-    } else {
-        DecisionKind::Allow
-    };
-    Decision {
-        decision: kind,
-        stage: Stage::Rules,
-        score: 1.0,
-        rule: None,
-        reason: "no".into(),
-        latency_us: 0,
-    }
+    block_when(tool.contains("exec") || tool == "mcp__gh__delete_repo")
 }
 
 #[test]
