@@ -8,7 +8,7 @@ use rmcp::model::ErrorCode;
 use serde_json::Value;
 use std::ffi::OsString;
 use std::io::{self, BufReader, Write};
-use std::process::{ChildStdin, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::time::{Duration, Instant};
 
@@ -49,15 +49,16 @@ enum Event {
     Server(io::Result<Line>),
 }
 
-/// Runs the proxy until the client closes its stdin (or the server exits first, an error).
-pub fn run<G: Gate>(command: &[OsString], gate: G) -> Result<Ended, StdioError> {
+/// Starts the MCP server `command` (program and arguments) with its stdin and stdout piped and
+/// its stderr the proxy's; returns it with the command as text, for messages about it.
+pub(crate) fn spawn_server(command: &[OsString]) -> Result<(Child, String), StdioError> {
     let (program, arguments) = command.split_first().ok_or(StdioError::NoCommand)?;
     let display = command
         .iter()
         .map(|part| part.to_string_lossy())
         .collect::<Vec<_>>()
         .join(" ");
-    let mut child = Command::new(program)
+    let child = Command::new(program)
         .args(arguments)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -67,6 +68,12 @@ pub fn run<G: Gate>(command: &[OsString], gate: G) -> Result<Ended, StdioError> 
             command: display.clone(),
             source,
         })?;
+    Ok((child, display))
+}
+
+/// Runs the proxy until the client closes its stdin (or the server exits first, an error).
+pub fn run<G: Gate>(command: &[OsString], gate: G) -> Result<Ended, StdioError> {
+    let (mut child, display) = spawn_server(command)?;
     let mut server_in = child.stdin.take();
     let (events, receiver) = sync_channel(QUEUE);
     if let Some(stdout) = child.stdout.take() {

@@ -8,12 +8,11 @@
 use super::{Shared, from_server, warn};
 use crate::line::{Line, MAX_LINE, read_line};
 use crate::mcp::Gate;
-use crate::mcp::stdio::StdioError;
+use crate::mcp::stdio::{StdioError, spawn_server};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::{BufReader, Write};
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
@@ -45,22 +44,7 @@ pub fn start<G: Gate + Send + 'static>(
     command: &[OsString],
     shared: Shared<G>,
 ) -> Result<Arc<Child>, StdioError> {
-    let (program, arguments) = command.split_first().ok_or(StdioError::NoCommand)?;
-    let display = command
-        .iter()
-        .map(|part| part.to_string_lossy())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let mut process = Command::new(program)
-        .args(arguments)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|source| StdioError::Spawn {
-            command: display.clone(),
-            source,
-        })?;
+    let (mut process, display) = spawn_server(command)?;
     let (input, mut lines) = mpsc::channel::<Vec<u8>>(INPUT_QUEUE);
     let (unasked, _) = broadcast::channel(STREAM_QUEUE);
     let (exit_sender, exited) = watch::channel(None);
