@@ -1,14 +1,17 @@
 //! `aethelgard proxy llm`: a model API (OpenAI Chat Completions and Responses, Anthropic
 //! Messages) behind Aethelgard, on 127.0.0.1.
 
-use super::gate::Governed;
-use crate::audit::Recorder;
+use super::gate::{GateArgs, governed};
 use anyhow::Context;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
+// The model API offers tools rather than lists them: the same flag, its help in this API's words.
+#[command(mut_arg("task_type", |arg| arg.help(
+    "The task type, instead of classifying a request (`summarise`, `implement`, ...). Without \
+     `--task` or `--task-type` every tool is offered, but calls are still routed"
+)))]
 pub struct LlmArgs {
     /// The model API the runtime would talk to, as its base URL without the API path
     /// (`https://api.openai.com`, `https://api.anthropic.com`): a request for
@@ -19,22 +22,8 @@ pub struct LlmArgs {
     /// printed on stderr as `listening on http://...`.
     #[arg(long, value_name = "127.0.0.1:PORT", default_value = "127.0.0.1:8788")]
     pub listen: SocketAddr,
-    /// The user's request: the governor classifies it and scopes the tools.
-    #[arg(long)]
-    pub task: Option<String>,
-    /// The task type, instead of classifying a request (`summarise`, `implement`, ...). Without
-    /// `--task` or `--task-type` every tool is offered, but calls are still routed.
-    #[arg(long)]
-    pub task_type: Option<String>,
-    /// Policy file (default: see `aethelgard --help`).
-    #[arg(long)]
-    pub policy: Option<PathBuf>,
-    /// The audit store (default: the policy's `[audit] store`, else the user's data folder).
-    #[arg(long)]
-    pub audit_db: Option<PathBuf>,
-    /// Record nothing.
-    #[arg(long)]
-    pub no_audit: bool,
+    #[command(flatten)]
+    pub gate: GateArgs,
 }
 
 pub fn run(args: &LlmArgs) -> anyhow::Result<ExitCode> {
@@ -46,14 +35,9 @@ pub fn run(args: &LlmArgs) -> anyhow::Result<ExitCode> {
     }
     // The gate is built on its own thread (the audit store stays there), with the policy,
     // the governor and the store opened before the proxy listens.
-    let (policy, task, task_type) = (
-        args.policy.clone(),
-        args.task.clone(),
-        args.task_type.clone(),
-    );
-    let (audit_db, no_audit) = (args.audit_db.clone(), args.no_audit);
+    let gate_args = args.gate.clone();
     let gate = aethelgard_proxy::llm::server::GateThread::spawn(move || {
-        governed(policy, task, task_type, audit_db, no_audit)
+        governed(&gate_args, "proxy-llm")
             .map(|gate| Box::new(gate) as Box<dyn aethelgard_proxy::mcp::Gate>)
             .map_err(|failure| format!("{failure:#}"))
     })?;
@@ -83,39 +67,4 @@ pub fn run(args: &LlmArgs) -> anyhow::Result<ExitCode> {
             .context("the LLM API proxy stopped")
     })?;
     Ok(ExitCode::SUCCESS)
-}
-
-fn governed(
-    policy: Option<PathBuf>,
-    task: Option<String>,
-    task_type: Option<String>,
-    audit_db: Option<PathBuf>,
-    no_audit: bool,
-) -> anyhow::Result<Governed> {
-    let router = crate::load::router(policy.as_deref()).context("cannot load the policy")?;
-    let governor = if task.is_some() || task_type.is_some() {
-        Some(crate::load::governor(policy.as_deref(), None).context("cannot load the governor")?)
-    } else {
-        None
-    };
-    let recorder = Recorder::open(
-        audit_db.as_deref(),
-        router.audit_settings(),
-        no_audit,
-        "proxy-llm",
-    )?;
-    Ok(Governed {
-        router,
-        governor,
-        task,
-        task_type,
-        recorder,
-        session: format!(
-            "proxy-llm-{}-{}",
-            aethelgard_audit::time::now_ms(),
-            std::process::id()
-        ),
-        started: false,
-        source: "proxy-llm",
-    })
 }

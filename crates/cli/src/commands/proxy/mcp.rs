@@ -1,32 +1,15 @@
 //! `aethelgard proxy mcp`: an MCP server behind Aethelgard, over stdio or Streamable HTTP on
 //! either side.
 
-use super::gate::Governed;
-use crate::audit::Recorder;
+use super::gate::{GateArgs, Governed, governed};
 use aethelgard_proxy::mcp::http;
-use anyhow::Context;
 use std::ffi::OsString;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
 pub struct McpArgs {
-    /// The user's request: the governor classifies it and scopes the tools.
-    #[arg(long)]
-    pub task: Option<String>,
-    /// The task type, instead of classifying a request (`summarise`, `implement`, ...). Without
-    /// `--task` or `--task-type` every tool is listed, but calls are still routed.
-    #[arg(long)]
-    pub task_type: Option<String>,
-    /// Policy file (default: see `aethelgard --help`).
-    #[arg(long)]
-    pub policy: Option<PathBuf>,
-    /// The audit store (default: the policy's `[audit] store`, else the user's data folder).
-    #[arg(long)]
-    pub audit_db: Option<PathBuf>,
-    /// Record nothing.
-    #[arg(long)]
-    pub no_audit: bool,
+    #[command(flatten)]
+    pub gate: GateArgs,
     /// Where the client connects: `stdio` (the default; the runtime starts the proxy as the
     /// server) or `http://127.0.0.1:PORT` (Streamable HTTP on any path; port 0 picks one, and the
     /// address is printed on stderr).
@@ -53,34 +36,7 @@ pub struct McpArgs {
 }
 
 pub fn run(args: &McpArgs) -> anyhow::Result<ExitCode> {
-    let policy = args.policy.as_deref();
-    let router = crate::load::router(policy).context("cannot load the policy")?;
-    let scoped = args.task.is_some() || args.task_type.is_some();
-    let governor = if scoped {
-        Some(crate::load::governor(policy, None).context("cannot load the governor")?)
-    } else {
-        None
-    };
-    let recorder = Recorder::open(
-        args.audit_db.as_deref(),
-        router.audit_settings(),
-        args.no_audit,
-        "proxy-mcp",
-    )?;
-    let gate = Governed {
-        router,
-        governor,
-        task: args.task.clone(),
-        task_type: args.task_type.clone(),
-        recorder,
-        session: format!(
-            "proxy-mcp-{}-{}",
-            aethelgard_audit::time::now_ms(),
-            std::process::id()
-        ),
-        started: false,
-        source: "proxy-mcp",
-    };
+    let gate = governed(&args.gate, "proxy-mcp")?;
     let listen = http::parse_listen(&args.listen, args.allow_non_loopback)?;
     let upstream = args
         .upstream
