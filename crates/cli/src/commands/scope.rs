@@ -99,15 +99,16 @@ impl<'a> Output<'a> {
     }
 }
 
+/// What to scope: one `--batch` line, and the body of the daemon's scope request.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct BatchLine {
+pub struct ScopeRequest {
     #[serde(default)]
-    task: Option<String>,
+    pub task: Option<String>,
     #[serde(default)]
-    task_type: Option<String>,
+    pub task_type: Option<String>,
     #[serde(default)]
-    tools: Option<Vec<String>>,
+    pub tools: Option<Vec<String>>,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
@@ -172,7 +173,7 @@ fn run_batch(governor: &Governor, input: &str, explain: bool) -> anyhow::Result<
 }
 
 fn scope_line(governor: &Governor, line: &str, explain: bool) -> Result<String, String> {
-    let parsed: BatchLine = serde_json::from_str(line)
+    let parsed: ScopeRequest = serde_json::from_str(line)
         .map_err(|e| format!("expected {{\"task\": \"...\", \"tools\": [...]}}: {e}"))?;
     if parsed.task.is_none() && parsed.task_type.is_none() {
         return Err("the line has neither \"task\" nor \"task_type\"".to_owned());

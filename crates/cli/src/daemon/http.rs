@@ -9,13 +9,13 @@
 //! can reach it, which is why it is off by default (`docs/daemon.md`).
 
 use super::state::State;
+use crate::commands::scope::ScopeRequest;
 use aethelgard_protocol::ToolCall;
 use anyhow::Context as _;
 use axum::extract::State as Shared;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -116,17 +116,6 @@ async fn route(Shared(state): Shared<Arc<State>>, body: axum::body::Bytes) -> Re
         }
     };
     blocking(move || state.route(&call, Some("http"))).await
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ScopeRequest {
-    #[serde(default)]
-    task: Option<String>,
-    #[serde(default)]
-    task_type: Option<String>,
-    #[serde(default)]
-    tools: Option<Vec<String>>,
 }
 
 async fn scope(Shared(state): Shared<Arc<State>>, body: axum::body::Bytes) -> Response {

@@ -3,6 +3,7 @@
 
 use super::metrics::Histogram;
 use crate::audit::Recorder;
+use crate::commands::scope::ScopeRequest;
 use aethelgard_governor::Governor;
 use aethelgard_protocol::{Decision, DecisionKind, ToolCall};
 use aethelgard_router::Router;
@@ -237,11 +238,11 @@ impl State {
                 self.observe(started);
                 answer
             }
-            Request::Scope {
-                task,
-                task_type,
-                tools,
-            } => self.scope(task.as_deref(), task_type.as_deref(), tools.as_deref()),
+            Request::Scope(request) => self.scope(
+                request.task.as_deref(),
+                request.task_type.as_deref(),
+                request.tools.as_deref(),
+            ),
             Request::Status => self.status(),
         }
     }
@@ -438,13 +439,6 @@ enum Request {
         input: String,
     },
     /// Which tools a task may see: the governor's manifest.
-    Scope {
-        #[serde(default)]
-        task: Option<String>,
-        #[serde(default)]
-        task_type: Option<String>,
-        #[serde(default)]
-        tools: Option<Vec<String>>,
-    },
+    Scope(ScopeRequest),
     Status,
 }
