@@ -302,19 +302,13 @@ impl<G: Gate + Send + 'static> Bridge<G> {
             headers.insert(PROTOCOL_VERSION, version);
         }
         if peeked.version.is_some() {
-            let method = peeked
-                .method
-                .as_deref()
-                .and_then(|method| HeaderValue::from_str(method).ok());
-            if let Some(method) = method {
-                headers.insert(METHOD, method);
-            }
-            let name = peeked
-                .name
-                .as_deref()
-                .and_then(|name| HeaderValue::from_str(name).ok());
-            if let Some(name) = name {
-                headers.insert(NAME, name);
+            for (header, value) in [(METHOD, &peeked.method), (NAME, &peeked.name)] {
+                if let Some(value) = value
+                    .as_deref()
+                    .and_then(|value| HeaderValue::from_str(value).ok())
+                {
+                    headers.insert(header, value);
+                }
             }
         }
         headers

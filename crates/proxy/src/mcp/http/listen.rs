@@ -117,13 +117,7 @@ async fn handle<G: Gate + Send + 'static>(
         Method::GET => get(&app, request).await,
         Method::DELETE => match &app.server {
             Server::Http(upstream) => {
-                match upstream
-                    .send(Method::DELETE, pass_headers(request.headers()), None)
-                    .await
-                {
-                    Ok(response) => relay(&app.shared, response, None).await,
-                    Err(error) => unreachable_server(None, &error),
-                }
+                pass_on(&app.shared, upstream, Method::DELETE, request.headers()).await
             }
             Server::Child(_) => plain(StatusCode::METHOD_NOT_ALLOWED, "no session to end"),
         },
@@ -211,16 +205,24 @@ async fn post<G: Gate + Send + 'static>(app: &App<G>, request: Request) -> Respo
     }
 }
 
+/// A request without a body (GET, DELETE) to an HTTP server: sent on with the client's headers,
+/// its answer relayed.
+async fn pass_on<G: Gate + Send + 'static>(
+    shared: &Shared<G>,
+    upstream: &Upstream,
+    method: Method,
+    headers: &HeaderMap,
+) -> Response {
+    match upstream.send(method, pass_headers(headers), None).await {
+        Ok(response) => relay(shared, response, None).await,
+        Err(error) => unreachable_server(None, &error),
+    }
+}
+
 async fn get<G: Gate + Send + 'static>(app: &App<G>, request: Request) -> Response {
     match &app.server {
         Server::Http(upstream) => {
-            match upstream
-                .send(Method::GET, pass_headers(request.headers()), None)
-                .await
-            {
-                Ok(response) => relay(&app.shared, response, None).await,
-                Err(error) => unreachable_server(None, &error),
-            }
+            pass_on(&app.shared, upstream, Method::GET, request.headers()).await
         }
         Server::Child(child) => {
             let unasked = child.subscribe();
