@@ -55,6 +55,9 @@ mod mcp_proxy;
 mod model_server;
 #[path = "e2e/openclaw.rs"]
 mod openclaw;
+#[allow(dead_code)]
+#[path = "shared/audit_log.rs"]
+mod audit_log;
 
 use harness::Sandbox;
 use serde_json::Value;
@@ -110,20 +113,10 @@ fn log_run(test: &str, requests: &[model_server::Request], output: &harness::Run
 /// given, and the store's chain verifies.
 fn assert_recorded(sandbox: &Sandbox, runtime: &str, command: &str, decision: &str) {
     let db = sandbox.audit_db();
-    let verify = std::process::Command::new(harness::aethelgard_bin())
-        .args(["audit", "verify", "--audit-db"])
-        .arg(&db)
-        .output()
-        .unwrap();
-    assert!(verify.status.success(), "audit verify: {}{}", String::from_utf8_lossy(&verify.stdout), String::from_utf8_lossy(&verify.stderr));
-    let log = std::process::Command::new(harness::aethelgard_bin())
-        .args(["audit", "log", "--json", "--audit-db"])
-        .arg(&db)
-        .output()
-        .unwrap();
-    let entries: Vec<Value> = String::from_utf8_lossy(&log.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    audit_log::assert_verifies(&db);
+    let entries = audit_log::rows(&db);
     let found = entries.iter().find(|e| e["event"]["args"]["command"] == command).unwrap_or_else(|| {
-        panic!("the hook did not record `{command}`; the log has:\n{}", String::from_utf8_lossy(&log.stdout))
+        panic!("the hook did not record `{command}`; the log has:\n{entries:#?}")
     });
     assert_eq!(found["event"]["decision"], decision, "{found}");
     assert_eq!(found["event"]["source"], format!("hook:{runtime}"), "{found}");

@@ -23,6 +23,7 @@ use std::process::{Child, Command, Stdio};
 use aethelgard_protocol::SessionRecord;
 use serde_json::{Value, json};
 
+use super::audit_log;
 use super::harness::{self, RunOutput, Sandbox};
 use super::model_server::{ModelServer, Request, Response};
 use super::{assert_victim_intact, claude, codex, openclaw, recursive_delete};
@@ -77,16 +78,11 @@ impl Drop for LlmProxy {
 /// The audit store's decisions as `(tool, decision, source)`, after `audit verify`.
 fn audited(sandbox: &Sandbox) -> Vec<(String, String, String)> {
     let db = sandbox.audit_db();
-    let verify = Command::new(harness::aethelgard_bin()).args(["audit", "verify", "--audit-db"]).arg(&db).output().unwrap();
-    assert!(verify.status.success(), "audit verify: {}", String::from_utf8_lossy(&verify.stderr));
-    let log = Command::new(harness::aethelgard_bin()).args(["audit", "log", "--json", "--audit-db"]).arg(&db).output().unwrap();
-    assert!(log.status.success(), "audit log: {}", String::from_utf8_lossy(&log.stderr));
-    String::from_utf8_lossy(&log.stdout)
-        .lines()
-        .map(|line| serde_json::from_str::<Value>(line).unwrap()["event"].clone())
-        .filter(|event| event["kind"] == "tool_call")
+    audit_log::assert_verifies(&db);
+    audit_log::tool_calls(&db)
+        .iter()
         .map(|event| {
-            let text = |key: &str| event[key].as_str().unwrap_or_default().to_owned();
+            let text = |key: &str| audit_log::text(event, key);
             (text("tool"), text("decision"), text("source"))
         })
         .collect()

@@ -13,6 +13,10 @@ mod proxy_llm;
 mod proxy_http;
 mod daemon_faults;
 
+#[allow(dead_code)]
+#[path = "../shared/audit_log.rs"]
+mod audit_log;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -2,7 +2,7 @@
 //! small Python program) whose tools really read, run and delete files: the assertions are on
 //! those effects and on the messages the client receives, not on the proxy's own logs.
 
-use super::{aethelgard, scratch};
+use super::{audit_log, scratch};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -233,17 +233,7 @@ fn proxy_mcp_filters_the_tool_list_blocks_ungranted_calls_runs_benign_ones_and_a
         "the victim file survives"
     );
 
-    let log = aethelgard(&["audit", "log", "--json", "--audit-db", db.to_str().unwrap()]);
-    assert!(
-        log.status.success(),
-        "{}",
-        String::from_utf8_lossy(&log.stderr)
-    );
-    let events: Vec<Value> = String::from_utf8(log.stdout)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str::<Value>(line).unwrap()["event"].clone())
-        .collect();
+    let events = audit_log::events(&db);
     let calls: Vec<(&str, &str)> = events
         .iter()
         .filter(|e| e["kind"] == "tool_call")

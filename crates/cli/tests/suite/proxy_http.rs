@@ -4,7 +4,7 @@
 //! on the audit store; the faults (an upstream that dies mid-call, a flood of malformed
 //! JSON-RPC, oversize bodies) are ones a real server does not produce on demand.
 
-use super::{command, scratch};
+use super::{audit_log, command, scratch};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -430,31 +430,6 @@ fn dechunk(mut body: &str) -> String {
     out
 }
 
-fn audited_decisions(db: &Path) -> Vec<(String, String)> {
-    let out = command()
-        .args(["audit", "log", "--json", "--audit-db"])
-        .arg(db)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap()["event"].clone())
-        .filter(|e| e["kind"] == "tool_call")
-        .map(|e| {
-            (
-                e["tool"].as_str().unwrap_or_default().to_owned(),
-                e["decision"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect()
-}
-
 fn governed_flags<'a>(upstream: &'a str, db: &'a str) -> Vec<&'a str> {
     vec![
         "--task-type",
@@ -517,7 +492,7 @@ fn proxy_http_filters_routes_and_audits_over_json_and_sse_answers() {
         assert_eq!(exec["result"]["isError"], true, "{exec}");
         assert!(!made.exists(), "exec_command ran through the proxy");
 
-        let decisions = audited_decisions(&db);
+        let decisions = audit_log::decisions(&db);
         assert_eq!(
             decisions,
             [

@@ -2,7 +2,7 @@
 //! model API behind (the e2e suite's recording server, on 127.0.0.1). The assertions are on the
 //! requests the model API received and the answers the client got, and on the audit store.
 
-use super::{aethelgard, command, scratch};
+use super::{aethelgard, audit_log, command, scratch};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -63,24 +63,8 @@ impl Proxy {
 
     /// The audit store's events, after the chain is verified.
     fn audit(&self) -> Vec<Value> {
-        let db = self.db.to_str().unwrap();
-        let verify = aethelgard(&["audit", "verify", "--audit-db", db]);
-        assert!(
-            verify.status.success(),
-            "{}",
-            String::from_utf8_lossy(&verify.stderr)
-        );
-        let log = aethelgard(&["audit", "log", "--json", "--audit-db", db]);
-        assert!(
-            log.status.success(),
-            "{}",
-            String::from_utf8_lossy(&log.stderr)
-        );
-        String::from_utf8(log.stdout)
-            .unwrap()
-            .lines()
-            .map(|line| serde_json::from_str::<Value>(line).unwrap()["event"].clone())
-            .collect()
+        audit_log::assert_verifies(&self.db);
+        audit_log::events(&self.db)
     }
 }
 

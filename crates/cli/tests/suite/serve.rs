@@ -2,7 +2,7 @@
 //! stricter policy taken in), malformed lines, the hook asking the daemon and falling back when it
 //! is gone or dies mid-request, `status`, and what another user can and cannot do.
 
-use super::{aethelgard, scratch};
+use super::{aethelgard, audit_log, scratch};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -170,20 +170,6 @@ fn stricter_policy() -> String {
     format!("{}{STRICTER_RULE}{}", &text[..at], &text[at..])
 }
 
-pub(super) fn audit_log(db: &Path) -> Vec<Value> {
-    let out = aethelgard(&["audit", "log", "--json", "--audit-db", db.to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 #[test]
 fn routes_through_the_socket_and_records_in_the_daemon_store() {
     let dir = scratch("serve", "route");
@@ -207,7 +193,7 @@ fn routes_through_the_socket_and_records_in_the_daemon_store() {
         "{manifest}"
     );
 
-    let log = audit_log(&dir.join("daemon.db"));
+    let log = audit_log::rows(&dir.join("daemon.db"));
     let calls: Vec<(&str, &str, &str)> = log
         .iter()
         .map(|e| {
@@ -335,7 +321,7 @@ pub(super) fn commands_in(db: &Path) -> Vec<String> {
     if !db.exists() {
         return Vec::new();
     }
-    audit_log(db)
+    audit_log::rows(db)
         .iter()
         .map(|e| {
             format!(
@@ -633,7 +619,7 @@ fn http_on_loopback_serves_status_metrics_and_route_and_nothing_else_is_allowed(
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("latency      1 answers"), "{text}");
     assert!(text.contains("refused      0 connections from other users"), "{text}");
-    assert_eq!(audit_log(&db).len(), 1, "the HTTP route was recorded");
+    assert_eq!(audit_log::rows(&db).len(), 1, "the HTTP route was recorded");
 
     for address in ["0.0.0.0:0", "[::]:0"] {
         let refused = super::command()
