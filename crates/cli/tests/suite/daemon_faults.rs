@@ -5,6 +5,7 @@
 
 use super::serve::{
     Connection, Daemon, ask_once, bash, claude_input, commands_in, current_uid, default_policy,
+    hook_output,
 };
 use super::{aethelgard, scratch};
 use serde_json::{Value, json};
@@ -16,30 +17,6 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_aethelgard");
-
-/// `aethelgard hook claude` with the daemon's socket, `policy` for the fallback and `db` for its own
-/// recording; the whole output (it must exit 0: a hook always answers).
-fn hook(socket: &Path, policy: &Path, db: &Path, input: &str) -> Output {
-    let mut child = super::command()
-        .args(["hook", "claude", "--audit-db"])
-        .arg(db)
-        .env("AETHELGARD_SOCKET", socket)
-        .env("AETHELGARD_POLICY", policy)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "the hook must exit 0: {out:?}");
-    out
-}
 
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -103,7 +80,7 @@ fn a_daemon_killed_mid_use_leaves_every_hook_answered_and_every_call_recorded() 
                     } else {
                         format!("ls src-{i}")
                     };
-                    let out = hook(&socket, &policy, &local_db, &claude_input(&command));
+                    let out = hook_output(&socket, &policy, &local_db, &claude_input(&command));
                     (command, out)
                 })
                 .collect::<Vec<_>>()
@@ -142,16 +119,16 @@ fn a_daemon_killed_mid_use_leaves_every_hook_answered_and_every_call_recorded() 
 
     // With the daemon gone and no store the hook can write, fail-closed refuses what it would allow.
     let store = unwritable_store(&dir);
-    let out = hook(&socket, &policy, &store, &claude_input("ls src"));
+    let out = hook_output(&socket, &policy, &store, &claude_input("ls src"));
     assert!(is_deny(&out), "an unaudited allow must be denied: {out:?}");
     assert!(stdout(&out).contains("audit.unavailable"), "{}", stdout(&out));
     assert!(stderr(&out).contains("cannot record the decision"), "{}", stderr(&out));
-    let out = hook(&socket, &policy, &store, &claude_input("rm -rf ~"));
+    let out = hook_output(&socket, &policy, &store, &claude_input("rm -rf ~"));
     assert!(is_deny(&out), "a block stays a block");
 
     // Under fail_mode = "open" the same allow stands, with a warning.
     let open = fail_open_policy(&dir);
-    let out = hook(&socket, &open, &store, &claude_input("ls src"));
+    let out = hook_output(&socket, &open, &store, &claude_input("ls src"));
     assert_eq!(stdout(&out), "", "fail-open lets the allow stand: {out:?}");
     assert!(stderr(&out).contains("warning: cannot record"), "{}", stderr(&out));
 }

@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_aethelgard");
@@ -295,8 +295,9 @@ pub(super) fn claude_input(command: &str) -> String {
         .to_string()
 }
 
-/// Runs `aethelgard hook claude` with the daemon's socket and policy, recording in process to `db`.
-fn hook(socket: &Path, policy: &Path, db: &Path, input: &str) -> String {
+/// Runs `aethelgard hook claude` with the daemon's socket, `policy` for the fallback and `db` for
+/// its own recording; the whole output (it must exit 0: a hook always answers).
+pub(super) fn hook_output(socket: &Path, policy: &Path, db: &Path, input: &str) -> Output {
     let mut child = super::command()
         .args(["hook", "claude", "--audit-db"])
         .arg(db)
@@ -304,6 +305,7 @@ fn hook(socket: &Path, policy: &Path, db: &Path, input: &str) -> String {
         .env("AETHELGARD_POLICY", policy)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     child
@@ -313,8 +315,13 @@ fn hook(socket: &Path, policy: &Path, db: &Path, input: &str) -> String {
         .write_all(input.as_bytes())
         .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap()
+    assert!(out.status.success(), "the hook must exit 0: {out:?}");
+    out
+}
+
+/// What [`hook_output`] printed: the hook's answer.
+fn hook(socket: &Path, policy: &Path, db: &Path, input: &str) -> String {
+    String::from_utf8(hook_output(socket, policy, db, input).stdout).unwrap()
 }
 
 pub(super) fn commands_in(db: &Path) -> Vec<String> {
