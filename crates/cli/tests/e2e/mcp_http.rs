@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::audit_log;
 use crate::harness::{self, TempDir};
 
 const LOOPBACK: &str = r#"
@@ -122,24 +123,12 @@ struct Prereqs {
 fn prereqs(test: &str) -> Option<Prereqs> {
     let root = harness::repo_root().join(".e2e");
     let node = harness::node24_bin_dir(test)?.join("node");
-    let python = root.join("py/bin/python");
-    let everything =
-        root.join("node_modules/@modelcontextprotocol/server-everything/dist/index.js");
-    for (what, path) in [
-        ("the MCP Python SDK", &python),
-        ("@modelcontextprotocol/server-everything", &everything),
-    ] {
-        if !path.is_file() {
-            harness::missing_prerequisite(
-                test,
-                &format!(
-                    "{what} is not installed (no {}); run `bash scripts/install-e2e.sh` from the repository root",
-                    path.display()
-                ),
-            );
-            return None;
-        }
-    }
+    let python = harness::installed(test, "the MCP Python SDK", root.join("py/bin/python"))?;
+    let everything = harness::installed(
+        test,
+        "@modelcontextprotocol/server-everything",
+        root.join("node_modules/@modelcontextprotocol/server-everything/dist/index.js"),
+    )?;
     Some(Prereqs {
         python,
         node,
@@ -213,13 +202,7 @@ fn run_python(p: &Prereqs, dir: &Path, script: &str, args: &[String]) -> Value {
         "the MCP SDK client failed\n{}",
         run.describe()
     );
-    let line = run
-        .stdout
-        .lines()
-        .rev()
-        .find(|l| l.starts_with('{'))
-        .unwrap_or_else(|| panic!("no JSON\n{}", run.describe()));
-    serde_json::from_str(line).unwrap()
+    run.last_json_object()
 }
 
 fn policy_granting(dir: &Path, tools: &[&str]) -> PathBuf {
@@ -250,32 +233,6 @@ fn policy_granting(dir: &Path, tools: &[&str]) -> PathBuf {
     )
     .unwrap();
     path
-}
-
-/// (tool, decision) of every audited call.
-fn audited(db: &Path) -> Vec<(String, String)> {
-    let out = Command::new(harness::aethelgard_bin())
-        .args(["audit", "log", "--json", "--audit-db"])
-        .arg(db)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap()["event"].clone())
-        .filter(|e| e["kind"] == "tool_call")
-        .map(|e| {
-            (
-                e["tool"].as_str().unwrap_or_default().to_owned(),
-                e["decision"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect()
 }
 
 fn s(p: &Path) -> String {
@@ -359,7 +316,7 @@ fn mcp_http_everything_server_behind_the_proxy_filters_and_refuses() {
     );
     assert!(!text.contains(secret));
     assert_eq!(
-        audited(&db),
+        audit_log::decisions(&db),
         [
             ("echo".to_owned(), "allow".to_owned()),
             ("get-env".to_owned(), "block".to_owned())
@@ -447,7 +404,7 @@ fn mcp_http_stateless_2026_07_28_python_sdk_both_ends() {
         "wipe_dir ran through the proxy"
     );
     assert_eq!(
-        audited(&db),
+        audit_log::decisions(&db),
         [
             ("read_note".to_owned(), "allow".to_owned()),
             ("delete_file".to_owned(), "block".to_owned()),

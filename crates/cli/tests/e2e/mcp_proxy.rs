@@ -16,6 +16,7 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
+use crate::audit_log;
 use crate::harness::{self, TempDir};
 
 /// The client: starts the command in `spec` over stdio with the SDK, initialises, lists every
@@ -85,30 +86,11 @@ struct Prereqs {
 fn prereqs(test: &str) -> Option<Prereqs> {
     let root = harness::repo_root().join(".e2e");
     let node = harness::node24_bin_dir(test)?.join("node");
-    let python = root.join("py/bin/python");
-    if !python.is_file() {
-        harness::missing_prerequisite(
-            test,
-            &format!(
-                "the MCP Python SDK is not installed (no {}); run `bash scripts/install-e2e.sh` from the repository root",
-                python.display()
-            ),
-        );
-        return None;
-    }
+    let python = harness::installed(test, "the MCP Python SDK", root.join("py/bin/python"))?;
     let servers = root.join("node_modules/@modelcontextprotocol");
     for server in ["server-filesystem", "server-everything"] {
-        let entry = servers.join(server).join("dist/index.js");
-        if !entry.is_file() {
-            harness::missing_prerequisite(
-                test,
-                &format!(
-                    "the MCP server @modelcontextprotocol/{server} is not installed (no {}); run `bash scripts/install-e2e.sh` from the repository root",
-                    entry.display()
-                ),
-            );
-            return None;
-        }
+        let what = format!("the MCP server @modelcontextprotocol/{server}");
+        harness::installed(test, &what, servers.join(server).join("dist/index.js"))?;
     }
     Some(Prereqs {
         python,
@@ -175,14 +157,7 @@ fn run_client(
         "the MCP SDK client failed against {command} {args:?}\n{}",
         run.describe()
     );
-    let line = run
-        .stdout
-        .lines()
-        .rev()
-        .find(|l| l.starts_with('{'))
-        .unwrap_or_else(|| panic!("the client printed no JSON\n{}", run.describe()));
-    let v: Value = serde_json::from_str(line)
-        .unwrap_or_else(|e| panic!("the client printed bad JSON ({e})\n{}", run.describe()));
+    let v = run.last_json_object();
     Session {
         tools: v["tools"]
             .as_array()
@@ -204,30 +179,6 @@ fn proxied(p: &Prereqs, proxy_args: &[String], entry: &str, server_args: &[Strin
     args.push(entry.to_owned());
     args.extend(server_args.iter().cloned());
     args
-}
-
-/// The `tool_call` events of the audit store, in order.
-fn audited_calls(db: &Path) -> Vec<Value> {
-    let out = Command::new(harness::aethelgard_bin())
-        .args(["audit", "log", "--json", "--audit-db"])
-        .arg(db)
-        .output()
-        .expect("run aethelgard audit log");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "`aethelgard audit log` failed: {}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("bad audit line ({e}): {l}"))
-        })
-        .map(|v| v["event"].clone())
-        .filter(|e| e["kind"] == "tool_call")
-        .collect()
 }
 
 fn s(p: &Path) -> String {
@@ -372,7 +323,7 @@ fn mcp_proxy_filesystem_summarise_reads_but_cannot_write() {
     );
 
     // The audit store holds each decision, in order.
-    let audited = audited_calls(&db);
+    let audited = audit_log::tool_calls(&db);
     let decisions: Vec<(&str, &str)> = audited
         .iter()
         .map(|e| {
@@ -433,7 +384,7 @@ fn mcp_proxy_everything_unknown_tools_are_granted_to_no_summarising_task() {
         text.contains("manifest.not-granted") && !text.contains("never echoed"),
         "{echo}"
     );
-    let audited = audited_calls(&db);
+    let audited = audit_log::tool_calls(&db);
     assert_eq!(audited.len(), 1, "{audited:#?}");
     assert_eq!(audited[0]["tool"], "echo", "{audited:#?}");
     assert_eq!(audited[0]["decision"], "block", "{audited:#?}");
@@ -486,7 +437,7 @@ fn mcp_proxy_everything_without_task_lists_every_tool_and_echoes() {
         "{echo}"
     );
 
-    let audited = audited_calls(&db);
+    let audited = audit_log::tool_calls(&db);
     assert_eq!(audited.len(), 1, "{audited:#?}");
     assert_eq!(audited[0]["tool"], "echo");
     assert_eq!(audited[0]["decision"], "allow", "{audited:#?}");
