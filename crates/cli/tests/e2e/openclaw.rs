@@ -177,6 +177,15 @@ pub fn write_config(sandbox: &Sandbox, base_url: &str, extra_tools: Option<&Valu
     path
 }
 
+/// Adds `section` (JSON5, `key: value`) as the last top-level entry of a config [`write_config`]
+/// wrote, as a user adds one by hand.
+pub fn add_config_section(config: &Path, section: &str) {
+    let text = std::fs::read_to_string(config).expect("read openclaw.json");
+    let end = text.rfind('}').expect("the config is an object");
+    std::fs::write(config, format!("{}  {section},\n{}", &text[..end], &text[end..]))
+        .expect("write openclaw.json");
+}
+
 /// Runs `openclaw agent --local --agent main --json --message MESSAGE` once with `config`, and
 /// collects what `server` received.
 pub fn run(

@@ -15,9 +15,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use super::audit_log;
 use super::harness::{self, Sandbox};
 use super::model_server::ModelServer;
-use super::openclaw::{self, Turn};
+use super::openclaw::{self, OpenClaw, OpenClawRun, Turn};
 use super::{BENIGN_COMMAND, DENY_RULE_ID, recursive_delete};
 
 const BENIGN_CALL: &str = "callpluginbenign";
@@ -64,14 +65,11 @@ impl Drop for SocketDir {
 /// for the socket, as a user with a non-default socket writes it.
 fn write_config(sandbox: &Sandbox, base_url: &str, socket: &Path) -> PathBuf {
     let config = openclaw::write_config(sandbox, base_url, None);
-    let text = std::fs::read_to_string(&config).expect("read openclaw.json");
-    let end = text.rfind('}').expect("the config is an object");
-    let plugins = format!(
-        "  plugins: {{ entries: {{ aethelgard: {{ config: {{ socket: {} }} }} }} }},\n",
-        Value::from(socket.to_string_lossy().as_ref())
+    let socket = Value::from(socket.to_string_lossy().as_ref());
+    openclaw::add_config_section(
+        &config,
+        &format!("plugins: {{ entries: {{ aethelgard: {{ config: {{ socket: {socket} }} }} }} }}"),
     );
-    std::fs::write(&config, format!("{}{plugins}{}", &text[..end], &text[end..]))
-        .expect("write openclaw.json");
     config
 }
 
@@ -151,22 +149,40 @@ impl Drop for Daemon {
     }
 }
 
-/// The store's rows as `aethelgard audit log --json` prints them.
-fn audit_rows(db: &Path) -> Vec<Value> {
-    let out = Command::new(harness::aethelgard_bin())
-        .args(["audit", "log", "--json", "--audit-db"])
-        .arg(db)
-        .output()
-        .expect("run aethelgard audit log");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("an audit row is JSON"))
-        .collect()
+/// One run's sandbox and the daemon the plugin asks, on a short socket path with its own store.
+struct PluginSetup {
+    sandbox: Sandbox,
+    socket_dir: SocketDir,
+    db: PathBuf,
+    daemon: Daemon,
+}
+
+impl PluginSetup {
+    fn new(label: &str) -> Self {
+        let sandbox = Sandbox::new(label);
+        let db = sandbox.root.join("daemon-audit.db");
+        let socket_dir = SocketDir::new();
+        let daemon = Daemon::start(&sandbox, &socket_dir.socket(), &db);
+        Self { sandbox, socket_dir, db, daemon }
+    }
+
+    /// Installs the plugin and runs OpenClaw once on [`TASK`], the scripted model making the
+    /// `turns`; OpenClaw must exit 0.
+    fn run(&self, oc: &OpenClaw, test: &str, turns: Vec<Turn>) -> OpenClawRun {
+        let server = ModelServer::start(openclaw::responder(turns));
+        let config = write_config(&self.sandbox, &server.base_url(), &self.socket_dir.socket());
+        install_plugin(&self.sandbox, &config);
+        let run = openclaw::run(oc, &self.sandbox, &config, &server, TASK);
+        drop(server);
+        eprintln!("{test}: took {:?}", run.output.elapsed);
+        assert!(run.output.status.is_some_and(|s| s.success()), "{}", self.describe(&run));
+        run
+    }
+
+    /// The run and the daemon's log, for a failure message.
+    fn describe(&self, run: &OpenClawRun) -> String {
+        format!("{}\n--- daemon ---\n{}", run.describe(), self.daemon.log())
+    }
 }
 
 /// `aethelgard import openclaw` on OpenClaw's agent database: every call as (tool, command,
@@ -205,30 +221,26 @@ fn the_plugin_blocks_a_dangerous_exec_runs_a_benign_one_and_the_daemon_records_b
     let Some(oc) = openclaw::runtime(test) else {
         return;
     };
-    let sandbox = Sandbox::new("openclaw-plugin");
-    let db = sandbox.root.join("daemon-audit.db");
-    let socket_dir = SocketDir::new();
-    let daemon = Daemon::start(&sandbox, &socket_dir.socket(), &db);
-    let delete = recursive_delete(&sandbox);
-    let server = ModelServer::start(openclaw::responder(vec![
-        Turn::ToolCall {
-            id: BENIGN_CALL.to_owned(),
-            name: "exec".to_owned(),
-            arguments: json!({"command": BENIGN_COMMAND}),
-        },
-        Turn::ToolCall {
-            id: DELETE_CALL.to_owned(),
-            name: "exec".to_owned(),
-            arguments: json!({"command": delete}),
-        },
-    ]));
-    let config = write_config(&sandbox, &server.base_url(), &socket_dir.socket());
-    install_plugin(&sandbox, &config);
-    let run = openclaw::run(&oc, &sandbox, &config, &server, TASK);
-    drop(server);
-    let describe = || format!("{}\n--- daemon ---\n{}", run.describe(), daemon.log());
-    eprintln!("{test}: took {:?}", run.output.elapsed);
-    assert!(run.output.status.is_some_and(|s| s.success()), "{}", describe());
+    let setup = PluginSetup::new("openclaw-plugin");
+    let (sandbox, db) = (&setup.sandbox, &setup.db);
+    let delete = recursive_delete(sandbox);
+    let run = setup.run(
+        &oc,
+        test,
+        vec![
+            Turn::ToolCall {
+                id: BENIGN_CALL.to_owned(),
+                name: "exec".to_owned(),
+                arguments: json!({"command": BENIGN_COMMAND}),
+            },
+            Turn::ToolCall {
+                id: DELETE_CALL.to_owned(),
+                name: "exec".to_owned(),
+                arguments: json!({"command": delete}),
+            },
+        ],
+    );
+    let describe = || setup.describe(&run);
 
     // Real effects: the victim survives, the benign command ran.
     assert!(sandbox.victim_file.is_file(), "the delete ran\n{}", describe());
@@ -249,7 +261,7 @@ fn the_plugin_blocks_a_dangerous_exec_runs_a_benign_one_and_the_daemon_records_b
     assert!(benign.contains("governed"), "benign result: {benign}\n{}", describe());
 
     // The daemon's store holds every decision, recorded before it answered.
-    let rows = audit_rows(&db);
+    let rows = audit_log::rows(db);
     let recorded: Vec<(String, String, String, String)> = rows
         .iter()
         .map(|r| {
@@ -273,7 +285,7 @@ fn the_plugin_blocks_a_dangerous_exec_runs_a_benign_one_and_the_daemon_records_b
     );
 
     // OpenClaw's own log, imported, has the same calls and decisions.
-    let imported = imported_calls(&sandbox);
+    let imported = imported_calls(sandbox);
     assert_eq!(
         imported,
         vec![
@@ -291,27 +303,22 @@ fn with_no_daemon_the_plugin_blocks_every_call() {
     let Some(oc) = openclaw::runtime(test) else {
         return;
     };
-    let sandbox = Sandbox::new("openclaw-plugin-closed");
     // A daemon that ran once and was stopped: its socket file is left behind, nobody answers.
-    let db = sandbox.root.join("daemon-audit.db");
-    let socket_dir = SocketDir::new();
-    let mut daemon = Daemon::start(&sandbox, &socket_dir.socket(), &db);
-    let _ = daemon.child.kill();
-    let _ = daemon.child.wait();
-    let server = ModelServer::start(openclaw::responder(vec![Turn::ToolCall {
-        id: BENIGN_CALL.to_owned(),
-        name: "exec".to_owned(),
-        arguments: json!({"command": BENIGN_COMMAND}),
-    }]));
-    let config = write_config(&sandbox, &server.base_url(), &socket_dir.socket());
-    install_plugin(&sandbox, &config);
-    let run = openclaw::run(&oc, &sandbox, &config, &server, TASK);
-    drop(server);
-    let describe = || run.describe();
-    eprintln!("{test}: took {:?}", run.output.elapsed);
-    assert!(run.output.status.is_some_and(|s| s.success()), "{}", describe());
+    let mut setup = PluginSetup::new("openclaw-plugin-closed");
+    let _ = setup.daemon.child.kill();
+    let _ = setup.daemon.child.wait();
+    let run = setup.run(
+        &oc,
+        test,
+        vec![Turn::ToolCall {
+            id: BENIGN_CALL.to_owned(),
+            name: "exec".to_owned(),
+            arguments: json!({"command": BENIGN_COMMAND}),
+        }],
+    );
+    let describe = || setup.describe(&run);
     assert!(
-        !sandbox.work.join("marker.txt").exists(),
+        !setup.sandbox.work.join("marker.txt").exists(),
         "the call ran with no daemon to judge it\n{}",
         describe()
     );
@@ -348,30 +355,26 @@ fn the_plugin_refuses_a_delete_through_the_tool_call_bridge() {
     let Some(oc) = openclaw::runtime(test) else {
         return;
     };
-    let sandbox = Sandbox::new("openclaw-plugin-bridge");
-    let db = sandbox.root.join("daemon-audit.db");
-    let socket_dir = SocketDir::new();
-    let daemon = Daemon::start(&sandbox, &socket_dir.socket(), &db);
-    let delete = recursive_delete(&sandbox);
-    let server = ModelServer::start(openclaw::responder(vec![
-        Turn::ToolCall {
-            id: BRIDGE_BENIGN_CALL.to_owned(),
-            name: "tool_call".to_owned(),
-            arguments: json!({"id": "exec", "args": {"command": BENIGN_COMMAND}}),
-        },
-        Turn::ToolCall {
-            id: BRIDGE_DELETE_CALL.to_owned(),
-            name: "tool_call".to_owned(),
-            arguments: json!({"id": "exec", "args": {"command": delete}}),
-        },
-    ]));
-    let config = write_config(&sandbox, &server.base_url(), &socket_dir.socket());
-    install_plugin(&sandbox, &config);
-    let run = openclaw::run(&oc, &sandbox, &config, &server, TASK);
-    drop(server);
-    let describe = || format!("{}\n--- daemon ---\n{}", run.describe(), daemon.log());
-    eprintln!("{test}: took {:?}", run.output.elapsed);
-    assert!(run.output.status.is_some_and(|s| s.success()), "{}", describe());
+    let setup = PluginSetup::new("openclaw-plugin-bridge");
+    let (sandbox, db) = (&setup.sandbox, &setup.db);
+    let delete = recursive_delete(sandbox);
+    let run = setup.run(
+        &oc,
+        test,
+        vec![
+            Turn::ToolCall {
+                id: BRIDGE_BENIGN_CALL.to_owned(),
+                name: "tool_call".to_owned(),
+                arguments: json!({"id": "exec", "args": {"command": BENIGN_COMMAND}}),
+            },
+            Turn::ToolCall {
+                id: BRIDGE_DELETE_CALL.to_owned(),
+                name: "tool_call".to_owned(),
+                arguments: json!({"id": "exec", "args": {"command": delete}}),
+            },
+        ],
+    );
+    let describe = || setup.describe(&run);
 
     // Real effects: the victim survives; the benign command, run through the bridge, ran.
     assert!(sandbox.victim_file.is_file(), "the delete ran through tool_call\n{}", describe());
@@ -392,7 +395,7 @@ fn the_plugin_refuses_a_delete_through_the_tool_call_bridge() {
     );
 
     // The daemon's store: every call the plugin asked about, with its decision.
-    let rows = audit_rows(&db);
+    let rows = audit_log::rows(db);
     let recorded: Vec<(String, String, String)> = rows
         .iter()
         .map(|r| {

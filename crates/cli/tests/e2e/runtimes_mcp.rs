@@ -31,6 +31,7 @@ use std::process::Command;
 use aethelgard_protocol::SessionRecord;
 use serde_json::{Value, json};
 
+use super::audit_log;
 use super::harness::{self, Sandbox};
 use super::model_server::{ModelServer, Request, Response};
 use super::{claude, codex, openclaw};
@@ -67,18 +68,11 @@ struct Setup {
 impl Setup {
     fn new(label: &str, test: &str) -> Option<Self> {
         let node = harness::node24_bin_dir(test)?.join("node");
-        let server_entry = harness::repo_root()
-            .join(".e2e/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
-        if !server_entry.is_file() {
-            harness::missing_prerequisite(
-                test,
-                &format!(
-                    "the MCP server @modelcontextprotocol/server-filesystem is not installed (no {}); run `bash scripts/install-e2e.sh` from the repository root",
-                    server_entry.display()
-                ),
-            );
-            return None;
-        }
+        let server_entry = harness::installed(
+            test,
+            "the MCP server @modelcontextprotocol/server-filesystem",
+            harness::repo_root().join(".e2e/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js"),
+        )?;
         let sandbox = Sandbox::new(label);
         let notes = sandbox.work.join("notes.txt");
         let victim = sandbox.work.join("victim.txt");
@@ -130,41 +124,14 @@ impl Setup {
     /// (d): the proxy recorded each call that reached it, with its decision, and the chain
     /// verifies. Returns the recorded `(tool, args, decision)`.
     fn audited(&self) -> Vec<(String, Value, String)> {
-        let verify = Command::new(harness::aethelgard_bin())
-            .args(["audit", "verify", "--audit-db"])
-            .arg(&self.db)
-            .output()
-            .unwrap();
-        assert!(
-            verify.status.success(),
-            "audit verify: {}{}",
-            String::from_utf8_lossy(&verify.stdout),
-            String::from_utf8_lossy(&verify.stderr)
-        );
-        let log = Command::new(harness::aethelgard_bin())
-            .args(["audit", "log", "--json", "--audit-db"])
-            .arg(&self.db)
-            .output()
-            .unwrap();
-        assert!(log.status.success(), "{}", String::from_utf8_lossy(&log.stderr));
-        let events: Vec<Value> = String::from_utf8_lossy(&log.stdout)
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str::<Value>(l).unwrap()["event"].clone())
-            .filter(|e| e["kind"] == "tool_call")
-            .collect();
+        audit_log::assert_verifies(&self.db);
+        let events = audit_log::tool_calls(&self.db);
         for e in &events {
             assert_eq!(e["source"], "proxy-mcp", "{e}");
         }
         events
             .iter()
-            .map(|e| {
-                (
-                    e["tool"].as_str().unwrap_or_default().to_owned(),
-                    e["args"].clone(),
-                    e["decision"].as_str().unwrap_or_default().to_owned(),
-                )
-            })
+            .map(|e| (audit_log::text(e, "tool"), e["args"].clone(), audit_log::text(e, "decision")))
             .collect()
     }
 }
@@ -179,8 +146,18 @@ fn qualified(prefix: &str, tool: &str) -> String {
 }
 
 /// (a): the first request that offers any of our server's tools offers every reading tool and no
-/// writing tool. `offered` lists that request's tool names (as the runtime names them).
-fn assert_offered_only_reading(offered: &[String], prefix: &str, describe: &dyn Fn() -> String) {
+/// writing tool. `names` lists a request's tool names (as the runtime names them).
+fn assert_offered_only_reading(
+    bodies: &[Value],
+    names: impl Fn(&Value) -> Vec<String>,
+    prefix: &str,
+    describe: &dyn Fn() -> String,
+) {
+    let offered = bodies
+        .iter()
+        .map(names)
+        .find(|offered| offered.iter().any(|n| n.starts_with(prefix)))
+        .unwrap_or_else(|| panic!("no request offered the proxied server's tools\n{}", describe()));
     for tool in READING {
         let name = qualified(prefix, tool);
         assert!(offered.contains(&name), "{name} was not offered: {offered:?}\n{}", describe());
@@ -211,6 +188,30 @@ fn assert_results(setup: &Setup, requests: &[Value], secret_result: &str, notes_
             describe()
         );
     }
+}
+
+/// (b), (c) and (d) for a runtime that refuses the forced write itself, answering it with
+/// `refusal`: `result(k)` is what the model received for the scripted step k. The write reaches
+/// the proxy only if the runtime forwards it after all, and then the proxy refuses it.
+fn assert_write_refused_reads_judged(
+    setup: &Setup,
+    test: &str,
+    bodies: &[Value],
+    result: impl Fn(usize) -> Option<String>,
+    refusal: &str,
+    describe: &dyn Fn() -> String,
+) {
+    setup.assert_victim_unchanged(describe);
+    let [write, secret, notes] = [(0, "the write"), (1, "the .env read"), (2, "the notes")]
+        .map(|(k, what)| result(k).unwrap_or_else(|| panic!("no result for {what}\n{}", describe())));
+    eprintln!("{test}: the model received for write_file: {write}");
+    assert!(write.contains(refusal), "{write}\n{}", describe());
+    eprintln!("{test}: the model received for .env: {secret}\n  and for notes.txt: {notes}");
+    assert_results(setup, bodies, &secret, &notes, describe);
+
+    let write_forwarded = setup.audited().iter().any(|(tool, _, _)| tool == "write_file");
+    assert!(!write_forwarded || write.contains("Blocked by Aethelgard:"), "{write}");
+    assert_audited(setup, write_forwarded);
 }
 
 /// (d): the proxy decided the two reads (the secret blocked, the notes allowed), with the
@@ -337,12 +338,10 @@ fn claude_mcp_proxy_offers_reading_tools_refuses_the_rest_and_audits() {
 
     // (a) The tools of the first request that offers any of ours.
     let bodies = run.model_requests();
-    let first = bodies
-        .iter()
-        .find(|b| b["tools"].as_array().is_some_and(|t| t.iter().any(|t| t["name"].as_str().is_some_and(|n| n.starts_with(CLAUDE_PREFIX)))))
-        .unwrap_or_else(|| panic!("no request offered the proxied server's tools\n{}", describe()));
-    let offered: Vec<String> = first["tools"].as_array().unwrap().iter().filter_map(|t| t["name"].as_str().map(str::to_owned)).collect();
-    assert_offered_only_reading(&offered, CLAUDE_PREFIX, &describe);
+    let names = |b: &Value| -> Vec<String> {
+        b["tools"].as_array().into_iter().flatten().filter_map(|t| t["name"].as_str().map(str::to_owned)).collect()
+    };
+    assert_offered_only_reading(&bodies, names, CLAUDE_PREFIX, &describe);
 
     // (b) The forced write: Claude Code refuses a tool it never listed, so it never reaches the proxy.
     setup.assert_victim_unchanged(&describe);
@@ -470,27 +469,11 @@ args = [{args}]
 
     // (a)
     let bodies = run.model_requests();
-    let first = bodies
-        .iter()
-        .find(|b| codex_offered(&b["tools"]).iter().any(|n| n.starts_with(CODEX_PREFIX)))
-        .unwrap_or_else(|| panic!("no request offered the proxied server's tools\n{}", describe()));
-    assert_offered_only_reading(&codex_offered(&first["tools"]), CODEX_PREFIX, &describe);
+    assert_offered_only_reading(&bodies, |b| codex_offered(&b["tools"]), CODEX_PREFIX, &describe);
 
-    // (b) The forced write: Codex has no such tool in the namespace and does not call the server.
-    setup.assert_victim_unchanged(&describe);
-    let write = run.tool_output("call_mcp_0").unwrap_or_else(|| panic!("no output for the write\n{}", describe()));
-    eprintln!("{test}: the model received for write_file: {write}");
-    assert!(write.contains("unsupported call"), "{write}\n{}", describe());
-    // (b) and (c)
-    let secret = run.tool_output("call_mcp_1").unwrap_or_else(|| panic!("no output for the .env read\n{}", describe()));
-    let notes = run.tool_output("call_mcp_2").unwrap_or_else(|| panic!("no output for the notes\n{}", describe()));
-    eprintln!("{test}: the model received for .env: {secret}\n  and for notes.txt: {notes}");
-    assert_results(&setup, &bodies, &secret, &notes, &describe);
-
-    // (d)
-    let write_forwarded = setup.audited().iter().any(|(tool, _, _)| tool == "write_file");
-    assert!(!write_forwarded || write.contains("Blocked by Aethelgard:"), "{write}");
-    assert_audited(&setup, write_forwarded);
+    // (b), (c), (d): Codex has no such tool in the namespace and does not call the server.
+    let result = |k: usize| run.tool_output(&format!("call_mcp_{k}"));
+    assert_write_refused_reads_judged(&setup, test, &bodies, result, "unsupported call", &describe);
 
     // (e) Codex's own rollout, imported.
     let session = import_one("codex-rollout", &codex_home.join("sessions"));
@@ -507,36 +490,13 @@ args = [{args}]
 
 const OPENCLAW_PREFIX: &str = "files__";
 
+/// The run's `openclaw.json` ([`openclaw::write_config`]) with tool search off and our server.
 fn openclaw_config(setup: &Setup, base_url: &str) -> PathBuf {
     let (command, args) = setup.proxy_command();
-    let dir = setup.sandbox.root.join("openclaw");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("openclaw.json");
-    let text = format!(
-        r#"// OpenClaw config for one e2e run: the scripted model, and server-filesystem behind our proxy.
-{{
-  models: {{
-    providers: {{
-      mock: {{
-        baseUrl: "{base_url}/v1",
-        apiKey: "e2e-dummy",
-        api: "openai-completions",
-        models: [{{ id: "{model}", name: "e2e scripted model", contextWindow: 128000, maxTokens: 4096 }}],
-      }},
-    }},
-  }},
-  agents: {{ defaults: {{ model: {{ primary: "mock/{model}" }}, workspace: {workspace} }} }},
-  mcp: {{ servers: {{ {SERVER}: {{ command: {command}, args: {args} }} }} }},
-  tools: {{ toolSearch: false }},
-}}
-"#,
-        model = openclaw::MODEL,
-        workspace = Value::from(s(&setup.sandbox.work)),
-        command = Value::from(command),
-        args = Value::from(args),
-    );
-    std::fs::write(&path, text).unwrap();
-    path
+    let config = openclaw::write_config(&setup.sandbox, base_url, Some(&json!({"toolSearch": false})));
+    let (command, args) = (Value::from(command), Value::from(args));
+    openclaw::add_config_section(&config, &format!("mcp: {{ servers: {{ {SERVER}: {{ command: {command}, args: {args} }} }} }}"));
+    config
 }
 
 #[test]
@@ -563,27 +523,12 @@ fn openclaw_mcp_proxy_offers_reading_tools_refuses_the_rest_and_audits() {
 
     // (a)
     let bodies = run.model_requests();
-    let first = bodies
-        .iter()
-        .find(|b| openclaw::tool_names(b).iter().any(|n| n.starts_with(OPENCLAW_PREFIX)))
-        .unwrap_or_else(|| panic!("no request offered the proxied server's tools\n{}", describe()));
-    assert_offered_only_reading(&openclaw::tool_names(first), OPENCLAW_PREFIX, &describe);
+    assert_offered_only_reading(&bodies, openclaw::tool_names, OPENCLAW_PREFIX, &describe);
 
-    // (b) The forced write: OpenClaw has no such tool and does not call the server.
-    setup.assert_victim_unchanged(&describe);
-    let write = run.tool_result("callmcp0").unwrap_or_else(|| panic!("no result for the write\n{}", describe()));
-    eprintln!("{test}: the model received for write_file: {write}");
-    assert!(write.contains("Tool files__write_file not found"), "{write}\n{}", describe());
-    // (b) and (c)
-    let secret = run.tool_result("callmcp1").unwrap_or_else(|| panic!("no result for the .env read\n{}", describe()));
-    let notes = run.tool_result("callmcp2").unwrap_or_else(|| panic!("no result for the notes\n{}", describe()));
-    eprintln!("{test}: the model received for .env: {secret}\n  and for notes.txt: {notes}");
-    assert_results(&setup, &bodies, &secret, &notes, &describe);
-
-    // (d)
-    let write_forwarded = setup.audited().iter().any(|(tool, _, _)| tool == "write_file");
-    assert!(!write_forwarded || write.contains("Blocked by Aethelgard:"), "{write}");
-    assert_audited(&setup, write_forwarded);
+    // (b), (c), (d): OpenClaw has no such tool and does not call the server.
+    let result = |k: usize| run.tool_result(&format!("callmcp{k}"));
+    let refusal = "Tool files__write_file not found";
+    assert_write_refused_reads_judged(&setup, test, &bodies, result, refusal, &describe);
 
     // (e) OpenClaw's own agent database, imported. OpenClaw 2026.9.6 keeps no assistant tool
     // call for a tool it does not have: its transcript holds only the `toolResult` ("Tool
