@@ -63,14 +63,27 @@ fn policy_writable(path: &Path) -> bool {
         .any(|root| path.starts_with(root))
 }
 
+/// Directories the default policy protects as credentials (`"/root" = "deny"`): a sandbox under
+/// one of them would have even its benign reads blocked (a root user's `$HOME/.cache`).
+const POLICY_PROTECTED_ROOTS: [&str; 1] = ["/root"];
+
+/// Whether the sandboxes can live under `dir`: neither writable everywhere nor protected by the
+/// default policy, so that a delete of the victim is blocked and a read of the workspace is not.
+fn usable_base(dir: &Path) -> bool {
+    dir.is_absolute() && !policy_writable(dir) && !POLICY_PROTECTED_ROOTS.iter().any(|root| dir.starts_with(root))
+}
+
 /// Where the sandboxes go: cargo's per-target temp dir (`CARGO_TARGET_TMPDIR`, i.e. `target/tmp`);
-/// or, when the target dir itself is under `/tmp` (a checkout in /tmp, a CARGO_TARGET_DIR there),
-/// `$HOME/.cache/aethelgard-e2e`. `AETHELGARD_E2E_DIR` overrides both (it must not be under
-/// those roots either).
+/// when that is under `/tmp` (a checkout in /tmp, a CARGO_TARGET_DIR there) or `/root`,
+/// `$HOME/.cache/aethelgard-e2e`, and when that is under `/root` too (root's home),
+/// `/var/cache/aethelgard-e2e`. `AETHELGARD_E2E_DIR` overrides them (under the same conditions).
 pub fn sandbox_base() -> PathBuf {
     if let Some(dir) = std::env::var_os("AETHELGARD_E2E_DIR").filter(|d| !d.is_empty()) {
         let dir = PathBuf::from(dir);
-        assert!(!policy_writable(&dir), "AETHELGARD_E2E_DIR must not be under {POLICY_WRITABLE_ROOTS:?}");
+        assert!(
+            usable_base(&dir),
+            "AETHELGARD_E2E_DIR must be absolute and not under {POLICY_WRITABLE_ROOTS:?} or {POLICY_PROTECTED_ROOTS:?}"
+        );
         return dir;
     }
     let target_tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
@@ -78,24 +91,25 @@ pub fn sandbox_base() -> PathBuf {
     let target_tmp = target_tmp
         .canonicalize()
         .unwrap_or_else(|_| target_tmp.to_path_buf());
-    if !policy_writable(&target_tmp) {
+    if usable_base(&target_tmp) {
         return target_tmp;
     }
-    let fallback = std::env::var_os("HOME")
-        .map(|home| Path::new(&home).join(".cache/aethelgard-e2e"))
-        .filter(|p| p.is_absolute() && !policy_writable(p));
-    match fallback {
-        Some(dir) => {
-            std::fs::create_dir_all(&dir).expect("create $HOME/.cache/aethelgard-e2e");
-            dir.canonicalize().unwrap_or(dir)
+    let home_cache = std::env::var_os("HOME").map(|home| Path::new(&home).join(".cache/aethelgard-e2e"));
+    let candidates = home_cache.into_iter().chain([PathBuf::from("/var/cache/aethelgard-e2e")]);
+    for dir in candidates.filter(|dir| usable_base(dir)) {
+        if std::fs::create_dir_all(&dir).is_ok() {
+            let dir = dir.canonicalize().unwrap_or(dir);
+            if usable_base(&dir) {
+                return dir;
+            }
         }
-        None => panic!(
-            "the e2e sandboxes must not live under {POLICY_WRITABLE_ROOTS:?} (the default policy \
-             lets agents delete there), but CARGO_TARGET_TMPDIR is {} and HOME offers no \
-             alternative; use a target dir elsewhere",
-            target_tmp.display()
-        ),
     }
+    panic!(
+        "the e2e sandboxes must not live under {POLICY_WRITABLE_ROOTS:?} (the default policy lets \
+         agents delete there) or {POLICY_PROTECTED_ROOTS:?} (it protects them), but CARGO_TARGET_TMPDIR \
+         is {} and neither $HOME/.cache nor /var/cache offers a place; set AETHELGARD_E2E_DIR",
+        target_tmp.display()
+    )
 }
 
 /// A fresh directory under [`sandbox_base`], removed on drop (kept when `AETHELGARD_E2E_KEEP=1`,
