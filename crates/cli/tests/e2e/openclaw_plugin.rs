@@ -433,3 +433,36 @@ fn the_plugin_refuses_a_delete_through_the_tool_call_bridge() {
         "{rows:#?}"
     );
 }
+
+/// The plugin's own unit tests (`integrations/openclaw/aethelgard/index.test.mjs`: decisions,
+/// escalation to OpenClaw's approval, failing closed on garbage, silence, a closed connection or
+/// a switched-off socket), run with Node's test runner under the Node 24 OpenClaw uses.
+#[test]
+fn the_plugin_unit_tests_pass_under_node() {
+    let test = "openclaw_plugin::the_plugin_unit_tests_pass_under_node";
+    let Some(node_dir) = harness::node24_bin_dir(test) else {
+        return;
+    };
+    let tests = harness::repo_root().join("integrations/openclaw/aethelgard/index.test.mjs");
+    let output = Command::new(node_dir.join("node"))
+        .arg("--test")
+        .arg(&tests)
+        .output()
+        .expect("run node --test");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "node --test failed\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // The runner's summary: the tests ran (10 when written), all passed, none was skipped.
+    let count = |label: &str| -> usize {
+        stdout
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("ℹ {label} ")))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no `{label}` count in the runner's summary\n{stdout}"))
+    };
+    assert!(count("pass") >= 10, "{stdout}");
+    assert_eq!((count("fail"), count("skipped"), count("cancelled")), (0, 0, 0), "{stdout}");
+}
