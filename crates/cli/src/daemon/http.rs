@@ -115,7 +115,7 @@ async fn route(Shared(state): Shared<Arc<State>>, body: axum::body::Bytes) -> Re
             );
         }
     };
-    blocking(move || state.route(&call, Some("http"))).await
+    blocking(move || state.route(&call, Some("http"), None)).await
 }
 
 async fn scope(Shared(state): Shared<Arc<State>>, body: axum::body::Bytes) -> Response {

@@ -4,6 +4,7 @@
 use super::metrics::Histogram;
 use crate::audit::Recorder;
 use crate::commands::scope::ScopeRequest;
+use aethelgard_audit::{Event, SessionStart};
 use aethelgard_governor::Governor;
 use aethelgard_protocol::{Decision, DecisionKind, ToolCall};
 use aethelgard_router::Router;
@@ -44,6 +45,8 @@ pub fn load(policy: Option<&Path>, text: &[u8], generation: u64) -> anyhow::Resu
 /// One decision waiting to be recorded, with the channel its answer goes back on.
 struct Job {
     source: String,
+    /// Session starts recorded before the call, in the same transaction.
+    starts: Vec<Event>,
     call: ToolCall,
     decision: Decision,
     policy: Arc<Loaded>,
@@ -78,7 +81,7 @@ fn write_audit(jobs: &Receiver<Job>, store: Option<&Path>) {
         }
         let result = match recorders.get_mut(&job.source) {
             Some(Some(recorder)) => recorder
-                .record(&job.call, &job.decision)
+                .record_batch_with(&job.starts, &[(job.call, job.decision)])
                 .map(|_| ())
                 .map_err(|e| format!("{e:#}")),
             _ => Ok(()),
@@ -223,7 +226,11 @@ impl State {
 
     fn handle(&self, request: Request) -> Value {
         match request {
-            Request::Route { call, source } => self.route(&call, source.as_deref()),
+            Request::Route {
+                call,
+                source,
+                start,
+            } => self.route(&call, source.as_deref(), start.as_deref()),
             Request::Hook { runtime, input } => {
                 let runtime = match runtime.as_str() {
                     "codex" => Runtime::Codex,
@@ -253,13 +260,30 @@ impl State {
     }
 
     /// Judges and records one call; the answer is its decision. `source` names the asker in the
-    /// audit log (`serve:<source>`, default `serve:route`).
-    pub fn route(&self, call: &ToolCall, source: Option<&str>) -> Value {
+    /// audit log (`serve:<source>`, default `serve:route`); `start`, when given, opens the call's
+    /// session in the store first (task and manifest), in the same transaction.
+    pub fn route(&self, call: &ToolCall, source: Option<&str>, start: Option<&Start>) -> Value {
         let started = Instant::now();
         let source = format!("serve:{}", source.unwrap_or("route"));
+        let starts = match (start, &call.session) {
+            (None, _) => Vec::new(),
+            (Some(start), Some(session)) => vec![Event::SessionStart(SessionStart {
+                session: session.clone(),
+                task: start.task.clone().unwrap_or_default(),
+                task_type: start.task_type.clone(),
+                source: Some(source.clone()),
+                tools: start.tools.clone(),
+                granted: start.granted.clone(),
+                ..SessionStart::default()
+            })],
+            (Some(_), None) => {
+                self.errors.fetch_add(1, Ordering::Relaxed);
+                return json!({"error": "`start` opens the call's session: the call needs a `session`"});
+            }
+        };
         let policy = self.current();
         let decision = policy.router.route(call);
-        let decision = self.record(&policy, source, call, decision);
+        let decision = self.record(&policy, source, starts, call, decision);
         self.observe(started);
         serde_json::to_value(&decision).unwrap_or_else(|e| json!({"error": e.to_string()}))
     }
@@ -300,6 +324,7 @@ impl State {
                 let decision = self.record(
                     &policy,
                     format!("serve:hook:{}", runtime.name()),
+                    Vec::new(),
                     call,
                     decision,
                 );
@@ -320,10 +345,11 @@ impl State {
         &self,
         policy: &Arc<Loaded>,
         source: String,
+        starts: Vec<Event>,
         call: &ToolCall,
         decision: Decision,
     ) -> Decision {
-        let decision = match self.send_to_writer(policy, source, call, &decision) {
+        let decision = match self.send_to_writer(policy, source, starts, call, &decision) {
             Ok(()) => decision,
             Err(error) => {
                 self.audit_failures.fetch_add(1, Ordering::Relaxed);
@@ -346,6 +372,7 @@ impl State {
         &self,
         policy: &Arc<Loaded>,
         source: String,
+        starts: Vec<Event>,
         call: &ToolCall,
         decision: &Decision,
     ) -> Result<(), String> {
@@ -355,6 +382,7 @@ impl State {
         let (done, result) = std::sync::mpsc::channel();
         let job = Job {
             source,
+            starts,
             call: call.clone(),
             decision: decision.clone(),
             policy: Arc::clone(policy),
@@ -431,6 +459,9 @@ enum Request {
         /// Who is asking, for the audit log's `source` (`serve:<source>`; default `serve:route`).
         #[serde(default)]
         source: Option<String>,
+        /// The session this call opens (a proxy's first call): recorded before the call.
+        #[serde(default)]
+        start: Option<Box<Start>>,
     },
     /// A runtime's PreToolUse hook input, as the hook read it: the answer is `{"stdout": ...}`,
     /// the text the hook prints (`null`: print nothing).
@@ -441,4 +472,20 @@ enum Request {
     /// Which tools a task may see: the governor's manifest.
     Scope(ScopeRequest),
     Status,
+}
+
+/// The session a `route` request opens: what an in-process proxy records when its session starts
+/// (the task, its type, the tools available and the manifest), so the daemon's store holds the
+/// same. Optional in the request, so older clients are answered as before.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Start {
+    #[serde(default)]
+    pub task: Option<String>,
+    #[serde(default)]
+    pub task_type: Option<String>,
+    #[serde(default)]
+    pub tools: Vec<String>,
+    #[serde(default)]
+    pub granted: Option<Vec<String>>,
 }

@@ -62,10 +62,17 @@ struct Client {
 }
 
 impl Client {
-    /// Starts `aethelgard proxy mcp <flags> -- python3 server.py` in `dir`.
+    /// Starts `aethelgard proxy mcp <flags> -- python3 server.py` in `dir`, with no daemon at
+    /// the socket it looks for (so a daemon the user runs is not asked).
     fn start(dir: &Path, flags: &[&str]) -> Self {
+        Self::start_with_socket(dir, flags, &dir.join("no-daemon.sock"))
+    }
+
+    /// [`Client::start`] with `$AETHELGARD_SOCKET` set to `socket`.
+    fn start_with_socket(dir: &Path, flags: &[&str], socket: &Path) -> Self {
         std::fs::write(dir.join("server.py"), SERVER).unwrap();
         let mut child = super::command()
+            .env("AETHELGARD_SOCKET", socket)
             .args(["proxy", "mcp"])
             .args(flags)
             .args(["--", "python3", "server.py"])
@@ -231,6 +238,11 @@ fn proxy_mcp_filters_the_tool_list_blocks_ungranted_calls_runs_benign_ones_and_a
         std::fs::read_to_string(dir.join("victim.txt")).unwrap(),
         "keep me\n",
         "the victim file survives"
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("deciding in process (no daemon answers at"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
     );
 
     let events = audit_log::events(&db);
@@ -412,4 +424,248 @@ fn proxy_mcp_latency() {
         "proxy, audited:  p50 {audit_p50:.1} us, p99 {audit_p99:.1} us (added p50 {:.1} us)",
         audit_p50 - direct_p50
     );
+}
+
+/// A rule only the daemon's policy has: reading `notes.txt` is refused (the built-in policy
+/// allows it when summarising), so a decision shows whose policy made it.
+const DAEMON_RULE: &str = r#"[[rules]]
+id = "daemon-keeps-notes-closed"
+decision = "block"
+reason = "the daemon's policy keeps notes.txt closed"
+score = 1.0
+tool = ["Read"]
+args = [{ pointer = "/path", regex = 'notes\.txt$' }]
+match = [{ tool = "Read", args = { path = "/w/notes.txt" } }]
+not_match = [{ tool = "Read", args = { path = "/w/other.txt" } }]
+
+"#;
+
+/// The default policy with [`DAEMON_RULE`] first among its rules, as a file in `dir`.
+fn daemon_policy(dir: &Path) -> std::path::PathBuf {
+    let text = String::from_utf8(super::aethelgard(&["policy", "default"]).stdout).unwrap();
+    let at = text.find("[[rules]]").unwrap();
+    let path = dir.join("daemon-policy.toml");
+    std::fs::write(&path, format!("{}{DAEMON_RULE}{}", &text[..at], &text[at..])).unwrap();
+    path
+}
+
+/// `(tool, decision, source)` of every tool call in `db`, and the session starts.
+fn calls_and_starts(db: &Path) -> (Vec<(String, String, String)>, Vec<Value>) {
+    audit_log::assert_verifies(db);
+    let events = audit_log::events(db);
+    let calls = events
+        .iter()
+        .filter(|e| e["kind"] == "tool_call")
+        .map(|e| {
+            (
+                audit_log::text(e, "tool"),
+                audit_log::text(e, "decision"),
+                audit_log::text(e, "source"),
+            )
+        })
+        .collect();
+    let starts = events
+        .into_iter()
+        .filter(|e| e["kind"] == "session_start")
+        .collect();
+    (calls, starts)
+}
+
+fn triple(tool: &str, decision: &str, source: &str) -> (String, String, String) {
+    (tool.to_owned(), decision.to_owned(), source.to_owned())
+}
+
+#[test]
+fn proxy_mcp_asks_the_daemon_which_decides_with_its_policy_and_records_in_its_store() {
+    let dir = scratch("proxy", "daemon");
+    std::fs::write(dir.join("notes.txt"), "meeting at noon\n").unwrap();
+    std::fs::write(dir.join("other.txt"), "other\n").unwrap();
+    std::fs::write(dir.join("victim.txt"), "keep me\n").unwrap();
+    let daemon = super::serve::Daemon::start(&dir, &daemon_policy(&dir));
+    let proxy_db = dir.join("proxy.db");
+    let mut client = Client::start_with_socket(
+        &dir,
+        &["--task-type", "summarise", "--audit-db", proxy_db.to_str().unwrap()],
+        &daemon.socket,
+    );
+
+    assert_eq!(client.list_tools(1), ["Read"], "the daemon's manifest");
+    let notes = client.call(2, "Read", json!({"path": dir.join("notes.txt")}));
+    assert_eq!(notes["result"]["isError"], true, "{notes}");
+    assert!(
+        text_of(&notes).contains("(rule daemon-keeps-notes-closed)"),
+        "the daemon's own rule decided: {notes}"
+    );
+    let other = client.call(3, "Read", json!({"path": dir.join("other.txt")}));
+    assert_eq!(text_of(&other), "other\n", "{other}");
+    let delete = client.call(4, "delete_file", json!({"path": dir.join("victim.txt")}));
+    assert!(
+        text_of(&delete).contains("(rule manifest.not-granted)"),
+        "{delete}"
+    );
+
+    let output = client.finish();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "deciding through the daemon at {}",
+            daemon.socket.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(dir.join("victim.txt")).unwrap(), "keep me\n");
+    assert!(!proxy_db.exists(), "the proxy's own store was never opened");
+
+    let (calls, starts) = calls_and_starts(&dir.join("daemon.db"));
+    assert_eq!(
+        calls,
+        [
+            triple("Read", "block", "serve:proxy-mcp"),
+            triple("Read", "allow", "serve:proxy-mcp"),
+            triple("delete_file", "block", "serve:proxy-mcp"),
+        ]
+    );
+    assert_eq!(starts.len(), 1, "{starts:?}");
+    let start = &starts[0];
+    assert_eq!(start["source"], "serve:proxy-mcp", "{start}");
+    assert_eq!(start["task_type"], "summarise", "{start}");
+    assert_eq!(start["granted"], json!(["Read"]), "{start}");
+    let session = start["session"].as_str().unwrap();
+    assert!(session.starts_with("proxy-mcp-"), "{start}");
+    for call in audit_log::tool_calls(&dir.join("daemon.db")) {
+        assert_eq!(call["session"], session, "{call}");
+    }
+    let status = daemon.status();
+    assert_eq!(status["calls"]["block"], 2, "{status}");
+    assert_eq!(status["calls"]["allow"], 1, "{status}");
+}
+
+#[test]
+fn proxy_mcp_with_daemon_require_refuses_to_start_without_one() {
+    let dir = scratch("proxy", "daemon-require-none");
+    std::fs::write(dir.join("server.py"), SERVER).unwrap();
+    let output = super::command()
+        .env("AETHELGARD_SOCKET", dir.join("nobody.sock"))
+        .args(["proxy", "mcp", "--daemon", "require", "--no-audit", "--"])
+        .args(["python3", "server.py"])
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("`--daemon require`: no daemon answers at")
+            && stderr.contains("aethelgard serve"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+
+    let off = super::command()
+        .env("AETHELGARD_SOCKET", "off")
+        .args(["proxy", "mcp", "--daemon", "require", "--no-audit", "--", "true"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!off.status.success());
+    assert!(
+        String::from_utf8_lossy(&off.stderr).contains("AETHELGARD_SOCKET=off"),
+        "{}",
+        String::from_utf8_lossy(&off.stderr)
+    );
+}
+
+#[test]
+fn proxy_mcp_decides_in_process_and_records_after_the_daemon_is_killed() {
+    let dir = scratch("proxy", "daemon-killed");
+    std::fs::write(dir.join("notes.txt"), "meeting at noon\n").unwrap();
+    std::fs::write(dir.join("victim.txt"), "keep me\n").unwrap();
+    let mut daemon = super::serve::Daemon::start(&dir, &daemon_policy(&dir));
+    let proxy_db = dir.join("proxy.db");
+    let mut client = Client::start_with_socket(
+        &dir,
+        &["--task-type", "summarise", "--audit-db", proxy_db.to_str().unwrap()],
+        &daemon.socket,
+    );
+    assert_eq!(client.list_tools(1), ["Read"]);
+    let first = client.call(2, "Read", json!({"path": dir.join("notes.txt")}));
+    assert!(text_of(&first).contains("(rule daemon-keeps-notes-closed)"), "{first}");
+
+    daemon.kill();
+    // The built-in policy decides now: it allows the read the daemon refused, and still refuses
+    // the tool outside the manifest.
+    let second = client.call(3, "Read", json!({"path": dir.join("notes.txt")}));
+    assert_eq!(text_of(&second), "meeting at noon\n", "{second}");
+    let delete = client.call(4, "delete_file", json!({"path": dir.join("victim.txt")}));
+    assert!(text_of(&delete).contains("(rule manifest.not-granted)"), "{delete}");
+
+    let output = client.finish();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("deciding in process from now on"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(dir.join("victim.txt")).unwrap(), "keep me\n");
+
+    let (daemon_calls, _) = calls_and_starts(&dir.join("daemon.db"));
+    assert_eq!(daemon_calls, [triple("Read", "block", "serve:proxy-mcp")]);
+    let (proxy_calls, starts) = calls_and_starts(&proxy_db);
+    assert_eq!(
+        proxy_calls,
+        [
+            triple("Read", "allow", "proxy-mcp"),
+            triple("delete_file", "block", "proxy-mcp"),
+        ]
+    );
+    assert_eq!(starts.len(), 1, "{starts:?}");
+    assert_eq!(starts[0]["source"], "proxy-mcp");
+    assert_eq!(starts[0]["granted"], json!(["Read"]));
+}
+
+#[test]
+fn proxy_mcp_after_a_lost_daemon_refuses_what_it_cannot_record_or_what_require_forbids() {
+    // `auto`, and the proxy's own store cannot be created: under fail-closed the call the
+    // built-in policy allows is refused, not run unrecorded.
+    let dir = scratch("proxy", "daemon-lost-unrecordable");
+    std::fs::write(dir.join("notes.txt"), "meeting at noon\n").unwrap();
+    std::fs::write(dir.join("not-a-folder"), "a file where the store's folder should be").unwrap();
+    let store = dir.join("not-a-folder").join("audit.db");
+    let mut daemon = super::serve::Daemon::start(&dir, &daemon_policy(&dir));
+    let mut client = Client::start_with_socket(
+        &dir,
+        &["--task-type", "summarise", "--audit-db", store.to_str().unwrap()],
+        &daemon.socket,
+    );
+    daemon.kill();
+    let read = client.call(2, "Read", json!({"path": dir.join("notes.txt")}));
+    assert_eq!(read["result"]["isError"], true, "{read}");
+    assert!(text_of(&read).contains("(rule audit.unavailable)"), "{read}");
+    assert!(client.finish().status.success());
+
+    // `require`: a lost daemon refuses calls instead of deciding in process.
+    let dir = scratch("proxy", "daemon-lost-require");
+    std::fs::write(dir.join("notes.txt"), "meeting at noon\n").unwrap();
+    let mut daemon = super::serve::Daemon::start(&dir, &daemon_policy(&dir));
+    let proxy_db = dir.join("proxy.db");
+    let mut client = Client::start_with_socket(
+        &dir,
+        &[
+            "--daemon",
+            "require",
+            "--audit-db",
+            proxy_db.to_str().unwrap(),
+        ],
+        &daemon.socket,
+    );
+    let touch = client.call(2, "exec_command", json!({"cmd": "touch before.txt"}));
+    assert_eq!(touch["result"]["isError"], false, "{touch}");
+    daemon.kill();
+    let after = client.call(3, "exec_command", json!({"cmd": "touch after.txt"}));
+    assert_eq!(after["result"]["isError"], true, "{after}");
+    assert!(text_of(&after).contains("(rule daemon.unavailable)"), "{after}");
+    assert!(text_of(&after).contains("--daemon require"), "{after}");
+    let output = client.finish();
+    assert!(output.status.success());
+    assert!(dir.join("before.txt").is_file());
+    assert!(!dir.join("after.txt").exists(), "the refused call did not run");
+    assert!(!proxy_db.exists(), "require never decides in process");
 }

@@ -21,12 +21,21 @@ struct Proxy {
     child: Child,
     address: String,
     db: PathBuf,
+    /// The line saying which way the gate decides (through a daemon or in process).
+    mode: String,
 }
 
 impl Proxy {
+    /// The proxy with no daemon at the socket it looks for (a daemon the user runs is not asked).
     fn start(upstream: &str, dir: &Path, extra: &[&str]) -> Self {
+        Self::start_with_socket(upstream, dir, extra, &dir.join("no-daemon.sock"))
+    }
+
+    /// [`Proxy::start`] with `$AETHELGARD_SOCKET` set to `socket`.
+    fn start_with_socket(upstream: &str, dir: &Path, extra: &[&str], socket: &Path) -> Self {
         let db = dir.join("audit.db");
         let mut child = command()
+            .env("AETHELGARD_SOCKET", socket)
             .args([
                 "proxy",
                 "llm",
@@ -52,13 +61,20 @@ impl Proxy {
             .and_then(|rest| rest.split(',').next())
             .unwrap_or_else(|| panic!("the proxy did not say where it listens: {line:?}"))
             .to_owned();
+        let mut mode = String::new();
+        stderr.read_line(&mut mode).unwrap();
         // Keep draining stderr so the proxy never blocks on a full pipe.
         std::thread::spawn(move || {
             let mut rest = String::new();
             let _ = stderr.read_to_string(&mut rest);
             eprint!("{rest}");
         });
-        Self { child, address, db }
+        Self {
+            child,
+            address,
+            db,
+            mode,
+        }
     }
 
     /// The audit store's events, after the chain is verified.
@@ -682,4 +698,106 @@ impl TapCreate for PathBuf {
         std::fs::create_dir_all(&self).unwrap();
         self
     }
+}
+
+/// A rule only the daemon's policy has: reading `README.md` is refused (the built-in policy
+/// allows it when summarising), so a decision shows whose policy made it.
+const DAEMON_RULE: &str = r#"[[rules]]
+id = "daemon-keeps-readme-closed"
+decision = "block"
+reason = "the daemon's policy keeps README.md closed"
+score = 1.0
+tool = ["read"]
+args = [{ pointer = "/path", regex = 'README\.md$' }]
+match = [{ tool = "read", args = { path = "README.md" } }]
+not_match = [{ tool = "read", args = { path = "NOTES.md" } }]
+
+"#;
+
+#[test]
+fn chat_completions_through_the_daemon_use_its_policy_and_its_store() {
+    let server = ModelServer::start(|_| {
+        Response::json(
+            200,
+            &json!({
+                "id": "chatcmpl-1", "object": "chat.completion", "model": "mock-model",
+                "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant", "content": null, "tool_calls": [
+                    chat_call("call_readme", "read", &json!({"path": "README.md"})),
+                    chat_call("call_notes", "read", &json!({"path": "NOTES.md"})),
+                ]}}]
+            }),
+        )
+    });
+    let dir = scratch("proxy_llm", "daemon");
+    let text = String::from_utf8(aethelgard(&["policy", "default"]).stdout).unwrap();
+    let at = text.find("[[rules]]").unwrap();
+    let policy = dir.join("daemon-policy.toml");
+    std::fs::write(&policy, format!("{}{DAEMON_RULE}{}", &text[..at], &text[at..])).unwrap();
+    let daemon = super::serve::Daemon::start(&dir, &policy);
+    let proxy = Proxy::start_with_socket(
+        &server.base_url(),
+        &dir,
+        &["--task-type", "summarise"],
+        &daemon.socket,
+    );
+    assert!(
+        proxy.mode.contains(&format!(
+            "deciding through the daemon at {}",
+            daemon.socket.display()
+        )),
+        "{}",
+        proxy.mode
+    );
+    let (status, body) = post(&proxy, "/v1/chat/completions", &chat_request(false));
+    assert_eq!(status, 200, "{body}");
+    let offered = names(&last_request(&server)["tools"], &|t| {
+        t["function"]["name"].as_str().map(str::to_owned)
+    });
+    assert_eq!(offered, ["read"], "the daemon's manifest");
+
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    let message = &answer["choices"][0]["message"];
+    let kept: Vec<&str> = message["tool_calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(kept, ["call_notes"], "{answer}");
+    let content = message["content"].as_str().unwrap();
+    assert!(
+        content.contains("the daemon's policy keeps README.md closed"),
+        "{content}"
+    );
+
+    assert!(!proxy.db.exists(), "the proxy's own store was never opened");
+    let db = dir.join("daemon.db");
+    audit_log::assert_verifies(&db);
+    let events = audit_log::events(&db);
+    let decided: Vec<(String, String, String)> = events
+        .iter()
+        .filter(|e| e["kind"] == "tool_call")
+        .map(|e| {
+            (
+                audit_log::text(e, "decision"),
+                e["args"]["path"].as_str().unwrap_or_default().to_owned(),
+                audit_log::text(e, "source"),
+            )
+        })
+        .collect();
+    let expected = |decision: &str, path: &str| {
+        (decision.to_owned(), path.to_owned(), "serve:proxy-llm".to_owned())
+    };
+    assert_eq!(
+        decided,
+        [expected("block", "README.md"), expected("allow", "NOTES.md")],
+        "{events:?}"
+    );
+    let start = events
+        .iter()
+        .find(|e| e["kind"] == "session_start")
+        .unwrap();
+    assert_eq!(start["source"], "serve:proxy-llm", "{start}");
+    // The manifest over every tool the request named, the deferred `web_fetch` among them.
+    assert_eq!(start["granted"], json!(["read", "web_fetch"]), "{start}");
 }

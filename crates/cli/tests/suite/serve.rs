@@ -224,6 +224,46 @@ fn routes_through_the_socket_and_records_in_the_daemon_store() {
 }
 
 #[test]
+fn a_route_may_open_its_session_and_one_without_a_session_cannot() {
+    let dir = scratch("serve", "route-start");
+    let daemon = Daemon::start(&dir, &default_policy(&dir));
+    let mut connection = Connection::open(&daemon.socket);
+    let opened = connection.send(&json!({"op": "route", "source": "proxy-mcp",
+        "call": {"tool": "Read", "args": {"path": "README.md"}, "session": "s-1", "task_type": "summarise", "granted": ["Read"]},
+        "start": {"task": null, "task_type": "summarise", "granted": ["Read"]}}));
+    assert_eq!(opened["decision"], "allow", "{opened}");
+    let next = connection.send(&json!({"op": "route", "source": "proxy-mcp",
+        "call": {"tool": "Bash", "args": {"command": "ls"}, "session": "s-1", "granted": ["Read"]}}));
+    assert_eq!(next["rule"], "manifest.not-granted", "{next}");
+    let sessionless = connection.send(&json!({"op": "route",
+        "call": {"tool": "Read", "args": {"path": "README.md"}}, "start": {"task": "x"}}));
+    assert!(
+        sessionless["error"].as_str().unwrap().contains("needs a `session`"),
+        "{sessionless}"
+    );
+
+    let events = audit_log::events(&dir.join("daemon.db"));
+    let kinds: Vec<(String, String, String)> = events
+        .iter()
+        .map(|e| {
+            (
+                audit_log::text(e, "kind"),
+                audit_log::text(e, "session"),
+                audit_log::text(e, "source"),
+            )
+        })
+        .collect();
+    let row = |kind: &str| (kind.to_owned(), "s-1".to_owned(), "serve:proxy-mcp".to_owned());
+    assert_eq!(
+        kinds,
+        [row("session_start"), row("tool_call"), row("tool_call")],
+        "the sessionless call was not recorded: {events:?}"
+    );
+    assert_eq!(events[0]["task_type"], "summarise");
+    assert_eq!(events[0]["granted"], json!(["Read"]));
+}
+
+#[test]
 fn garbage_policy_keeps_the_old_one_and_a_stricter_one_reloads() {
     let dir = scratch("serve", "reload");
     let policy = default_policy(&dir);

@@ -1,14 +1,32 @@
 //! The proxies' gate: layer 1 (the manifest) and layer 3 (the router), recorded in the audit
 //! store before the decision is acted on.
+//!
+//! When the policy daemon answers (`--daemon auto`, the default, or `require`), the gate asks it:
+//! the daemon's policy decides and the daemon's store records, as for the hook. When none answers
+//! at the start, or it stops answering mid-run, the gate decides in process, loading the policy
+//! and the recorder then; under `require` a lost daemon refuses calls instead. Either way a call
+//! goes through only once its decision is recorded (or the policy fails open).
 
+use super::through_daemon::Daemon;
 use crate::audit::Recorder;
 use aethelgard_audit::{Event, SessionStart};
 use aethelgard_governor::Governor;
-use aethelgard_protocol::{Decision, ToolCall};
+use aethelgard_protocol::{Decision, DecisionKind, Stage, ToolCall};
 use aethelgard_router::Router;
-use anyhow::Context;
 use serde_json::Value;
 use std::path::PathBuf;
+
+/// Whether the gate asks the policy daemon.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum DaemonMode {
+    /// The daemon when one answers at the start, else in process; in process too once it is lost.
+    #[default]
+    Auto,
+    /// Always in process.
+    Off,
+    /// The daemon only: no start without one, and calls refused while it does not answer.
+    Require,
+}
 
 /// The flags both proxies take to build their gate: the task, the policy, the audit store.
 #[derive(Clone, Debug, clap::Args)]
@@ -20,104 +38,168 @@ pub struct GateArgs {
     /// `--task` or `--task-type` every tool is listed, but calls are still routed.
     #[arg(long)]
     pub task_type: Option<String>,
-    /// Policy file (default: see `aethelgard --help`).
+    /// Policy file (default: see `aethelgard --help`). Used in process only: a daemon decides with
+    /// its own.
     #[arg(long)]
     pub policy: Option<PathBuf>,
-    /// The audit store (default: the policy's `[audit] store`, else the user's data folder).
+    /// The audit store (default: the policy's `[audit] store`, else the user's data folder). Used
+    /// in process only: a daemon records in its own.
     #[arg(long)]
     pub audit_db: Option<PathBuf>,
-    /// Record nothing.
+    /// Record nothing (in process only).
     #[arg(long)]
     pub no_audit: bool,
+    /// Ask the policy daemon (`aethelgard serve`) at the hook's socket (`$AETHELGARD_SOCKET`,
+    /// else `$XDG_RUNTIME_DIR/aethelgard.sock`, ...): `auto` when one answers, else decide in
+    /// process (also once it is lost); `require` refuses to start without one and refuses calls
+    /// while it does not answer; `off` always decides in process.
+    #[arg(long, value_enum, default_value_t = DaemonMode::Auto, value_name = "auto|off|require")]
+    pub daemon: DaemonMode,
 }
 
-/// Builds the gate from its flags: the router from the policy, the governor when a task is
-/// given, the audit store; `source` (`proxy-mcp`, `proxy-llm`) names the proxy in the audit
-/// store and starts its session ids.
+/// Builds the gate from its flags; `source` (`proxy-mcp`, `proxy-llm`) names the proxy in the
+/// audit store and starts its session ids. In process, the policy, the governor and the store are
+/// opened now, so a broken one stops the proxy before it serves. [`Governed::mode`] says which
+/// way it decides, for the caller to print once it serves (after the line giving its address,
+/// which scripts read first).
 pub fn governed(args: &GateArgs, source: &'static str) -> anyhow::Result<Governed> {
-    let policy = args.policy.as_deref();
-    let router = crate::load::router(policy).context("cannot load the policy")?;
-    let governor = if args.task.is_some() || args.task_type.is_some() {
-        Some(crate::load::governor(policy, None).context("cannot load the governor")?)
-    } else {
-        None
-    };
-    let recorder = Recorder::open(
-        args.audit_db.as_deref(),
-        router.audit_settings(),
-        args.no_audit,
+    let mut gate = Governed {
+        args: args.clone(),
         source,
-    )?;
-    Ok(Governed {
-        router,
-        governor,
-        task: args.task.clone(),
-        task_type: args.task_type.clone(),
-        recorder,
         session: format!(
             "{source}-{}-{}",
             aethelgard_audit::time::now_ms(),
             std::process::id()
         ),
-        started: false,
-        source,
-    })
+        daemon: None,
+        local: None,
+        mode: String::new(),
+    };
+    let socket = match args.daemon {
+        DaemonMode::Off => None,
+        DaemonMode::Auto | DaemonMode::Require => crate::daemon::socket_path(None),
+    };
+    let connected = socket.as_deref().map(Daemon::connect);
+    match (args.daemon, socket, connected) {
+        (_, Some(socket), Some(Ok((daemon, greeting)))) => {
+            gate.mode = format!(
+                "aethelgard proxy: deciding through the daemon at {} (pid {}, policy {}){}",
+                socket.display(),
+                greeting.pid,
+                greeting.policy,
+                if args.daemon == DaemonMode::Require {
+                    "; calls are refused if it stops answering"
+                } else {
+                    "; in process if it stops answering"
+                }
+            );
+            gate.daemon = Some(daemon);
+            return Ok(gate);
+        }
+        (DaemonMode::Require, None, _) => anyhow::bail!(
+            "`--daemon require`: no daemon socket (AETHELGARD_SOCKET=off, or no home folder); set AETHELGARD_SOCKET to the socket of `aethelgard serve`, or use `--daemon auto`"
+        ),
+        (DaemonMode::Require, Some(socket), Some(Err(error))) => anyhow::bail!(
+            "`--daemon require`: no daemon answers at `{}` ({error}); start `aethelgard serve` first, or use `--daemon auto` to decide in process without one",
+            socket.display()
+        ),
+        (_, socket, connected) => {
+            let why = match (socket, connected) {
+                (Some(socket), Some(Err(error))) => {
+                    format!("no daemon answers at {}: {error}", socket.display())
+                }
+                _ if args.daemon == DaemonMode::Off => "--daemon off".to_owned(),
+                _ => "AETHELGARD_SOCKET=off".to_owned(),
+            };
+            gate.mode = format!("aethelgard proxy: deciding in process ({why})");
+        }
+    }
+    let local = Local::load(&gate.args, source).map_err(anyhow::Error::msg)?;
+    if let Err(error) = &local.recorder {
+        anyhow::bail!("{error}");
+    }
+    gate.local = Some(Ok(local));
+    Ok(gate)
 }
 
-/// The proxy's gate: layer 1 (the manifest) and layer 3 (the router), recorded in the audit
-/// store before the decision is acted on.
+/// The proxy's gate: the daemon while it answers, else the policy and store in process.
 pub struct Governed {
-    pub router: Router,
-    pub governor: Option<Governor>,
-    pub task: Option<String>,
-    pub task_type: Option<String>,
-    pub recorder: Option<Recorder>,
-    pub session: String,
-    pub started: bool,
+    args: GateArgs,
     /// The audit source of this proxy's sessions (`proxy-mcp`, `proxy-llm`).
-    pub source: &'static str,
+    source: &'static str,
+    session: String,
+    /// The daemon asked; `None` when deciding in process.
+    daemon: Option<Daemon>,
+    /// The policy and the store in process: loaded at the start without a daemon, else when the
+    /// daemon is lost; the error says why they could not be.
+    local: Option<Result<Local, String>>,
+    /// Which way the gate decides, as a line for stderr.
+    pub mode: String,
 }
 
-impl aethelgard_proxy::mcp::Gate for Governed {
-    fn granted(&mut self, available: &[String]) -> Option<Vec<String>> {
+/// What deciding in process needs.
+struct Local {
+    router: Router,
+    governor: Option<Governor>,
+    /// The store, or why it cannot be opened (each call then follows the unrecordable rule).
+    recorder: Result<Option<Recorder>, String>,
+    started: bool,
+}
+
+impl Local {
+    /// Loads the policy, the governor (with a task) and the store. A store that cannot be opened
+    /// is kept as its error: fatal at the start, and after a lost daemon each call then follows
+    /// the unrecordable rule.
+    fn load(args: &GateArgs, source: &str) -> Result<Self, String> {
+        let policy = args.policy.as_deref();
+        let router = crate::load::router(policy).map_err(|e| format!("cannot load the policy: {e:#}"))?;
+        let governor = if args.task.is_some() || args.task_type.is_some() {
+            Some(crate::load::governor(policy, None).map_err(|e| format!("cannot load the governor: {e:#}"))?)
+        } else {
+            None
+        };
+        let recorder = Recorder::open(
+            args.audit_db.as_deref(),
+            router.audit_settings(),
+            args.no_audit,
+            source,
+        )
+        .map_err(|e| format!("{e:#}"));
+        Ok(Self {
+            router,
+            governor,
+            recorder,
+            started: false,
+        })
+    }
+
+    fn granted(&self, args: &GateArgs, available: &[String]) -> Option<Vec<String>> {
         let governor = self.governor.as_ref()?;
-        match governor.scope(
-            self.task.as_deref(),
-            self.task_type.as_deref(),
-            Some(available),
-        ) {
+        match governor.scope(args.task.as_deref(), args.task_type.as_deref(), Some(available)) {
             Ok(scoped) => Some(scoped.manifest.granted),
-            Err(error) => {
-                // A task the governor cannot scope grants nothing: fail closed.
-                eprintln!("aethelgard proxy: cannot scope the task ({error}); no tool is granted");
-                Some(Vec::new())
-            }
+            Err(error) => Some(cannot_scope(&error.to_string())),
         }
     }
 
-    fn route(&mut self, tool: &str, arguments: Value, granted: Option<Vec<String>>) -> Decision {
-        let mut call = ToolCall::new(tool, arguments);
-        call.task = self.task.clone();
-        call.task_type = self.task_type.clone();
-        call.session = Some(self.session.clone());
-        call.granted = granted;
+    fn route(&mut self, call: ToolCall, source: &str) -> Decision {
         let decision = self.router.route(&call);
-        let Some(recorder) = &mut self.recorder else {
-            return decision;
+        let recorder = match &mut self.recorder {
+            Ok(None) => return decision,
+            Ok(Some(recorder)) => recorder,
+            Err(error) => return unrecorded(&self.router, decision, error),
         };
         let starts = if self.started {
             Vec::new()
         } else {
             vec![Event::SessionStart(SessionStart {
-                session: self.session.clone(),
-                task: self.task.clone().unwrap_or_default(),
-                task_type: self.task_type.clone(),
-                source: Some(self.source.to_owned()),
+                session: call.session.clone().unwrap_or_default(),
+                task: call.task.clone().unwrap_or_default(),
+                task_type: call.task_type.clone(),
+                source: Some(source.to_owned()),
                 granted: call.granted.clone(),
                 ..SessionStart::default()
             })]
         };
-        let fail_mode = self.router.fail_mode();
         let decided = [(call, decision)];
         match recorder.record_batch_with(&starts, &decided) {
             Ok(_) => {
@@ -127,17 +209,131 @@ impl aethelgard_proxy::mcp::Gate for Governed {
             }
             Err(error) => {
                 let [(_, decision)] = decided;
-                let acted = crate::audit::unrecorded(fail_mode, decision, &format!("{error:#}"));
-                eprintln!(
-                    "aethelgard proxy: warning: cannot record the decision in the audit log ({error:#}); the call {}",
-                    if acted.rule.as_deref() == Some("audit.unavailable") {
-                        "is refused (fail_mode = \"closed\")"
-                    } else {
-                        "stands (fail_mode = \"open\" or already blocked)"
-                    }
-                );
-                acted
+                unrecorded(&self.router, decision, &format!("{error:#}"))
             }
+        }
+    }
+}
+
+/// A task that cannot be scoped grants nothing: fail closed.
+fn cannot_scope(error: &str) -> Vec<String> {
+    eprintln!("aethelgard proxy: cannot scope the task ({error}); no tool is granted");
+    Vec::new()
+}
+
+/// The one rule for a decision the store did not take, with the proxy's warning.
+fn unrecorded(router: &Router, decision: Decision, error: &str) -> Decision {
+    let acted = crate::audit::unrecorded(router.fail_mode(), decision, error);
+    eprintln!(
+        "aethelgard proxy: warning: cannot record the decision in the audit log ({error}); the call {}",
+        if acted.rule.as_deref() == Some("audit.unavailable") {
+            "is refused (fail_mode = \"closed\")"
+        } else {
+            "stands (fail_mode = \"open\" or already blocked)"
+        }
+    );
+    acted
+}
+
+/// A refusal that no policy made: the gate could not decide.
+fn refused(rule: &str, reason: String) -> Decision {
+    Decision {
+        decision: DecisionKind::Block,
+        stage: Stage::Rules,
+        score: 1.0,
+        rule: Some(rule.to_owned()),
+        reason,
+        latency_us: 0,
+    }
+}
+
+impl Governed {
+    /// The daemon failed to answer: under `auto` the gate decides in process from now on; under
+    /// `require` it keeps the daemon (the next request connects again) and the caller refuses.
+    /// Returns the refusal's reason under `require`.
+    fn lost(&mut self, error: &std::io::Error) -> Option<String> {
+        let socket = self
+            .daemon
+            .as_ref()
+            .map_or_else(String::new, |d| d.socket.display().to_string());
+        if self.args.daemon == DaemonMode::Require {
+            let reason = format!(
+                "the policy daemon at `{socket}` did not answer ({error}); `--daemon require` refuses calls without it"
+            );
+            eprintln!("aethelgard proxy: {reason}");
+            return Some(reason);
+        }
+        eprintln!(
+            "aethelgard proxy: the daemon at {socket} did not answer ({error}); deciding in process from now on"
+        );
+        self.daemon = None;
+        None
+    }
+
+    /// The in-process policy and store, loaded the first time they are needed.
+    fn local(&mut self) -> &mut Result<Local, String> {
+        let (args, source) = (&self.args, self.source);
+        self.local
+            .get_or_insert_with(|| Local::load(args, source))
+    }
+}
+
+impl aethelgard_proxy::mcp::Gate for Governed {
+    fn granted(&mut self, available: &[String]) -> Option<Vec<String>> {
+        if self.args.task.is_none() && self.args.task_type.is_none() {
+            return None;
+        }
+        if let Some(daemon) = &mut self.daemon {
+            let asked = daemon.scope(
+                self.args.task.as_deref(),
+                self.args.task_type.as_deref(),
+                available,
+            );
+            match asked {
+                Ok(Ok(granted)) => return Some(granted),
+                Ok(Err(error)) => return Some(cannot_scope(&error)),
+                Err(error) => {
+                    if self.lost(&error).is_some() {
+                        return Some(Vec::new());
+                    }
+                }
+            }
+        }
+        let args = self.args.clone();
+        match self.local() {
+            Ok(local) => local.granted(&args, available),
+            Err(error) => Some(cannot_scope(error)),
+        }
+    }
+
+    fn route(&mut self, tool: &str, arguments: Value, granted: Option<Vec<String>>) -> Decision {
+        let mut call = ToolCall::new(tool, arguments);
+        call.task = self.args.task.clone();
+        call.task_type = self.args.task_type.clone();
+        call.session = Some(self.session.clone());
+        call.granted = granted;
+        if let Some(daemon) = &mut self.daemon {
+            // The daemon runs elsewhere: the call's paths are judged against the proxy's folder.
+            let mut asked = call.clone();
+            asked.cwd = std::env::current_dir()
+                .ok()
+                .map(|dir| dir.display().to_string());
+            match daemon.route(&asked, self.source) {
+                Ok(decision) => return decision,
+                Err(error) => {
+                    if let Some(reason) = self.lost(&error) {
+                        return refused("daemon.unavailable", reason);
+                    }
+                }
+            }
+        }
+        let source = self.source;
+        match self.local() {
+            Ok(local) => local.route(call, source),
+            Err(error) => refused(
+                "proxy.policy-unavailable",
+                format!("the proxy cannot decide in process: {error}"),
+            ),
         }
     }
 }

@@ -36,9 +36,13 @@ pub fn run(args: &LlmArgs) -> anyhow::Result<ExitCode> {
     // The gate is built on its own thread (the audit store stays there), with the policy,
     // the governor and the store opened before the proxy listens.
     let gate_args = args.gate.clone();
+    let (mode_sender, mode) = std::sync::mpsc::channel();
     let gate = aethelgard_proxy::llm::server::GateThread::spawn(move || {
         governed(&gate_args, "proxy-llm")
-            .map(|gate| Box::new(gate) as Box<dyn aethelgard_proxy::mcp::Gate>)
+            .map(|gate| {
+                let _ = mode_sender.send(gate.mode.clone());
+                Box::new(gate) as Box<dyn aethelgard_proxy::mcp::Gate>
+            })
             .map_err(|failure| format!("{failure:#}"))
     })?;
     let config = aethelgard_proxy::llm::server::Config {
@@ -62,6 +66,9 @@ pub fn run(args: &LlmArgs) -> anyhow::Result<ExitCode> {
             "aethelgard proxy llm: listening on http://{address}, forwarding to {}",
             args.upstream
         );
+        if let Ok(mode) = mode.try_recv() {
+            eprintln!("{}", mode.replacen("aethelgard proxy:", "aethelgard proxy llm:", 1));
+        }
         aethelgard_proxy::llm::server::serve(listener, config, gate)
             .await
             .context("the LLM API proxy stopped")

@@ -44,15 +44,23 @@ pub fn run(args: &McpArgs) -> anyhow::Result<ExitCode> {
         .map(|url| http::parse_upstream(url, &args.headers))
         .transpose()?;
     match (listen, upstream) {
-        (None, None) => stdio(&args.command, gate),
-        (None, Some(upstream)) => ended(http::bridge(upstream, gate)),
+        (None, None) => {
+            eprintln!("{}", gate.mode);
+            stdio(&args.command, gate)
+        }
+        (None, Some(upstream)) => {
+            eprintln!("{}", gate.mode);
+            ended(http::bridge(upstream, gate))
+        }
         (Some(listen), upstream) => {
             let upstream = match upstream {
                 Some(upstream) => http::Upstream::Http(upstream),
                 None => http::Upstream::Command(args.command.clone()),
             };
+            let mode = gate.mode.clone();
             ended(http::serve(listen, upstream, gate, |addr| {
                 eprintln!("aethelgard proxy: serving MCP on http://{addr}/");
+                eprintln!("{mode}");
             }))
         }
     }

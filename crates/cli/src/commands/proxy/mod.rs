@@ -4,6 +4,7 @@
 //! governor's manifest, the router's decision, the audit store).
 
 mod gate;
+mod through_daemon;
 mod llm;
 mod mcp;
 
