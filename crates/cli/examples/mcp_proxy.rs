@@ -16,8 +16,14 @@
 //!   http://127.0.0.1:0 --upstream http://127.0.0.1:P/mcp`; one keep-alive connection, one call
 //!   at a time (latency), then 4 connections at once (throughput).
 //!
-//! Every call is an allowed `tools/call` of `echo` (routed, and recorded in the `+audit` cases);
-//! no task, so nothing is filtered. The built-in policy; no user config.
+//! - `stdio proxy+daemon` / `http proxy+daemon`: the same with `--daemon require` and
+//!   `$AETHELGARD_SOCKET` naming an `aethelgard serve` started by this example (built-in policy,
+//!   its own audit store): each call is one round trip on the daemon's socket, recorded there.
+//!
+//! Every call is an allowed `tools/call` of `echo` (routed, and recorded in the `+audit` and
+//! `+daemon` cases); no task, so nothing is filtered. The built-in policy; no user config; the
+//! other proxy cases look for the daemon at a socket where none is (`--daemon auto`'s cost when
+//! no daemon runs).
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -53,7 +59,8 @@ fn main() -> Result<()> {
         "case", "p50 µs", "p90 µs", "p99 µs", "calls/s"
     );
 
-    let stdio_cases: [(&str, Vec<String>); 3] = [
+    let mut daemon = start_daemon(&binary, &dir)?;
+    let stdio_cases: [(&str, Vec<String>); 4] = [
         ("stdio direct", vec![]),
         ("stdio proxy", vec!["--no-audit".into()]),
         (
@@ -63,6 +70,7 @@ fn main() -> Result<()> {
                 dir.join("stdio.db").to_string_lossy().into_owned(),
             ],
         ),
+        ("stdio proxy+daemon", vec!["--daemon".into(), "require".into()]),
     ];
     for (name, flags) in stdio_cases {
         let mut child = if name == "stdio direct" {
@@ -72,13 +80,14 @@ fn main() -> Result<()> {
                 .stdout(Stdio::piped())
                 .spawn()?
         } else {
-            proxy_command(&binary, &dir)
+            proxy_command(&binary, &dir, name.ends_with("+daemon"))
                 .args(&flags)
                 .arg("--")
                 .arg(&me)
                 .arg("serve-stdio")
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
+                .stderr(Stdio::null())
                 .spawn()?
         };
         let mut input = child.stdin.take().ok_or("no stdin")?;
@@ -117,7 +126,7 @@ fn main() -> Result<()> {
     let (mut upstream, port) = start_http_upstream(&me)?;
     let direct: SocketAddr = format!("127.0.0.1:{port}").parse()?;
     let upstream_url = format!("http://127.0.0.1:{port}/mcp");
-    let http_cases: [(&str, Vec<String>); 3] = [
+    let http_cases: [(&str, Vec<String>); 4] = [
         ("http direct", vec![]),
         ("http proxy", vec!["--no-audit".into()]),
         (
@@ -127,13 +136,14 @@ fn main() -> Result<()> {
                 dir.join("http.db").to_string_lossy().into_owned(),
             ],
         ),
+        ("http proxy+daemon", vec!["--daemon".into(), "require".into()]),
     ];
     for (name, flags) in http_cases {
         let mut proxy = None;
         let addr = if name == "http direct" {
             direct
         } else {
-            let mut child = proxy_command(&binary, &dir)
+            let mut child = proxy_command(&binary, &dir, name.ends_with("+daemon"))
                 .args(&flags)
                 .args([
                     "--listen",
@@ -144,7 +154,10 @@ fn main() -> Result<()> {
                 .stderr(Stdio::piped())
                 .spawn()?;
             let mut line = String::new();
-            BufReader::new(child.stderr.take().ok_or("no stderr")?).read_line(&mut line)?;
+            let mut stderr = BufReader::new(child.stderr.take().ok_or("no stderr")?);
+            stderr.read_line(&mut line)?;
+            // Keep reading, so the proxy's later lines never meet a closed pipe.
+            std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
             let addr = line
                 .trim()
                 .strip_prefix("aethelgard proxy: serving MCP on http://")
@@ -194,18 +207,60 @@ fn main() -> Result<()> {
     }
     let _ = upstream.kill();
     let _ = upstream.wait();
+    let _ = daemon.kill();
+    let _ = daemon.wait();
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
 
-fn proxy_command(binary: &Path, dir: &Path) -> Command {
+/// `aethelgard proxy mcp` with no user config; the daemon's socket, or one where none answers.
+fn proxy_command(binary: &Path, dir: &Path, daemon: bool) -> Command {
+    let socket = if daemon {
+        dir.join("daemon.sock")
+    } else {
+        dir.join("no-daemon.sock")
+    };
     let mut command = Command::new(binary);
     command
         .args(["proxy", "mcp"])
         .env("AETHELGARD_POLICY", "")
+        .env("AETHELGARD_SOCKET", socket)
         .env("XDG_CONFIG_HOME", dir.join("no-config"))
         .env("XDG_DATA_HOME", dir.join("data"));
     command
+}
+
+/// `aethelgard serve` on `dir/daemon.sock` with the built-in policy and `dir/daemon.db`, once
+/// it answers `status`.
+fn start_daemon(binary: &Path, dir: &Path) -> Result<Child> {
+    let socket = dir.join("daemon.sock");
+    let mut child = Command::new(binary)
+        .args(["serve", "--socket"])
+        .arg(&socket)
+        .arg("--audit-db")
+        .arg(dir.join("daemon.db"))
+        .env("AETHELGARD_POLICY", "")
+        .env("XDG_CONFIG_HOME", dir.join("no-config"))
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let answered = std::os::unix::net::UnixStream::connect(&socket).and_then(|mut stream| {
+            stream.write_all(b"{\"op\":\"status\"}\n")?;
+            let mut line = String::new();
+            BufReader::new(stream).read_line(&mut line)?;
+            Ok(line.contains("\"pid\""))
+        });
+        if matches!(answered, Ok(true)) {
+            return Ok(child);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            return Err("the daemon did not answer within 30 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 fn call(i: usize) -> String {

@@ -217,22 +217,29 @@ impl Local {
 
 /// A task that cannot be scoped grants nothing: fail closed.
 fn cannot_scope(error: &str) -> Vec<String> {
-    eprintln!("aethelgard proxy: cannot scope the task ({error}); no tool is granted");
+    say(&format!("aethelgard proxy: cannot scope the task ({error}); no tool is granted"));
     Vec::new()
 }
 
 /// The one rule for a decision the store did not take, with the proxy's warning.
 fn unrecorded(router: &Router, decision: Decision, error: &str) -> Decision {
     let acted = crate::audit::unrecorded(router.fail_mode(), decision, error);
-    eprintln!(
+    say(&format!(
         "aethelgard proxy: warning: cannot record the decision in the audit log ({error}); the call {}",
         if acted.rule.as_deref() == Some("audit.unavailable") {
             "is refused (fail_mode = \"closed\")"
         } else {
             "stands (fail_mode = \"open\" or already blocked)"
         }
-    );
+    ));
     acted
+}
+
+/// A line on stderr. Unlike `eprintln!`, a closed stderr (a caller that stopped reading it)
+/// cannot panic the gate in the middle of a decision.
+pub fn say(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 /// A refusal that no policy made: the gate could not decide.
@@ -260,12 +267,12 @@ impl Governed {
             let reason = format!(
                 "the policy daemon at `{socket}` did not answer ({error}); `--daemon require` refuses calls without it"
             );
-            eprintln!("aethelgard proxy: {reason}");
+            say(&format!("aethelgard proxy: {reason}"));
             return Some(reason);
         }
-        eprintln!(
+        say(&format!(
             "aethelgard proxy: the daemon at {socket} did not answer ({error}); deciding in process from now on"
-        );
+        ));
         self.daemon = None;
         None
     }

@@ -67,7 +67,7 @@ pub fn run(args: &LlmArgs) -> anyhow::Result<ExitCode> {
             args.upstream
         );
         if let Ok(mode) = mode.try_recv() {
-            eprintln!("{}", mode.replacen("aethelgard proxy:", "aethelgard proxy llm:", 1));
+            super::gate::say(&mode.replacen("aethelgard proxy:", "aethelgard proxy llm:", 1));
         }
         aethelgard_proxy::llm::server::serve(listener, config, gate)
             .await

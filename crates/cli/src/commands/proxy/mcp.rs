@@ -45,11 +45,11 @@ pub fn run(args: &McpArgs) -> anyhow::Result<ExitCode> {
         .transpose()?;
     match (listen, upstream) {
         (None, None) => {
-            eprintln!("{}", gate.mode);
+            super::gate::say(&gate.mode);
             stdio(&args.command, gate)
         }
         (None, Some(upstream)) => {
-            eprintln!("{}", gate.mode);
+            super::gate::say(&gate.mode);
             ended(http::bridge(upstream, gate))
         }
         (Some(listen), upstream) => {
@@ -60,7 +60,7 @@ pub fn run(args: &McpArgs) -> anyhow::Result<ExitCode> {
             let mode = gate.mode.clone();
             ended(http::serve(listen, upstream, gate, |addr| {
                 eprintln!("aethelgard proxy: serving MCP on http://{addr}/");
-                eprintln!("{mode}");
+                super::gate::say(&mode);
             }))
         }
     }
