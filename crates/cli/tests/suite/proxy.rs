@@ -514,6 +514,10 @@ fn proxy_mcp_asks_the_daemon_which_decides_with_its_policy_and_records_in_its_st
         )),
         "{stderr}"
     );
+    assert!(
+        stderr.contains("warning: --audit-db applies in process only"),
+        "the ignored flag is named: {stderr}"
+    );
     assert_eq!(std::fs::read_to_string(dir.join("victim.txt")).unwrap(), "keep me\n");
     assert!(!proxy_db.exists(), "the proxy's own store was never opened");
 

@@ -82,8 +82,25 @@ pub fn governed(args: &GateArgs, source: &'static str) -> anyhow::Result<Governe
     let connected = socket.as_deref().map(Daemon::connect);
     match (args.daemon, socket, connected) {
         (_, Some(socket), Some(Ok((daemon, greeting)))) => {
+            let ignored: Vec<&str> = [
+                (args.policy.is_some(), "--policy"),
+                (args.audit_db.is_some(), "--audit-db"),
+                (args.no_audit, "--no-audit"),
+            ]
+            .into_iter()
+            .filter_map(|(given, flag)| given.then_some(flag))
+            .collect();
+            let ignored = if ignored.is_empty() {
+                String::new()
+            } else {
+                let (verb, pronoun) = if ignored.len() == 1 { ("applies", "it") } else { ("apply", "them") };
+                format!(
+                    "\naethelgard proxy: warning: {} {verb} in process only; the daemon decides with its own policy and store (use `--daemon off` to use {pronoun})",
+                    ignored.join(", ")
+                )
+            };
             gate.mode = format!(
-                "aethelgard proxy: deciding through the daemon at {} (pid {}, policy {}){}",
+                "aethelgard proxy: deciding through the daemon at {} (pid {}, policy {}){}{ignored}",
                 socket.display(),
                 greeting.pid,
                 greeting.policy,
