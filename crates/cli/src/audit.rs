@@ -3,7 +3,7 @@
 
 use aethelgard_audit::{AuditStore, CallEvent, Event, Receipt, Redactor, SqliteStore, Sync};
 use aethelgard_policy::{AuditSection, AuditSync, FailMode};
-use aethelgard_protocol::{Decision, DecisionKind, SessionCall, SessionRecord, Stage, ToolCall};
+use aethelgard_protocol::{Decision, DecisionKind, SessionCall, SessionRecord, ToolCall};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 
@@ -148,12 +148,11 @@ pub fn unrecorded(mode: FailMode, decision: Decision, error: &str) -> Decision {
         (FailMode::Closed, DecisionKind::Escalate) => "escalated",
     };
     Decision {
-        decision: DecisionKind::Block,
-        stage: Stage::Rules,
-        score: 1.0,
-        rule: Some("audit.unavailable".to_owned()),
-        reason: format!("the call was {what} but cannot be recorded in the audit log ({error}); refusing an unaudited action"),
         latency_us: decision.latency_us,
+        ..Decision::refused(
+            "audit.unavailable",
+            format!("the call was {what} but cannot be recorded in the audit log ({error}); refusing an unaudited action"),
+        )
     }
 }
 

@@ -82,4 +82,17 @@ impl Decision {
     pub fn is_allow(&self) -> bool {
         self.decision == DecisionKind::Allow
     }
+
+    /// A block that no rule of the policy made: the caller could not decide (malformed input, a
+    /// policy or gate that is not there, an action that cannot be recorded). Stage 1, certain.
+    pub fn refused(rule: &str, reason: String) -> Self {
+        Self {
+            decision: DecisionKind::Block,
+            stage: Stage::Rules,
+            score: 1.0,
+            rule: Some(rule.to_owned()),
+            reason,
+            latency_us: 0,
+        }
+    }
 }

@@ -14,7 +14,7 @@
 
 use crate::router::Router;
 use aethelgard_policy::Bridge;
-use aethelgard_protocol::{Decision, DecisionKind, Stage, ToolCall};
+use aethelgard_protocol::{Decision, DecisionKind, ToolCall};
 use serde_json::{Map, Value};
 
 /// How many bridges deep a call is followed; a deeper one is refused.
@@ -147,13 +147,13 @@ impl Router {
         let targets = targets(bridge, &call.args);
         if targets.is_empty() {
             let selectors = bridge.selectors.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(", ");
-            return refusal(
+            return Decision::refused(
                 UNREADABLE_TARGET,
                 format!("`{tool}` runs another tool, and its arguments name none that can be checked; name the tool in {selectors}"),
             );
         }
         if depth >= MAX_DEPTH {
-            return refusal(
+            return Decision::refused(
                 TOO_DEEP,
                 format!("`{tool}` runs a tool through {depth} bridges already; call the tool directly"),
             );
@@ -176,16 +176,6 @@ impl Router {
     }
 }
 
-fn refusal(rule: &str, reason: String) -> Decision {
-    Decision {
-        decision: DecisionKind::Block,
-        stage: Stage::Rules,
-        score: 1.0,
-        rule: Some(rule.to_owned()),
-        reason,
-        latency_us: 0,
-    }
-}
 
 #[cfg(test)]
 #[path = "bridge_tests.rs"]

@@ -13,7 +13,7 @@
 //! only make the answer faster and the audit central, never let anything through.
 
 use aethelgard_policy::{AuditSection, FailMode};
-use aethelgard_protocol::{Decision, DecisionKind, Stage};
+use aethelgard_protocol::Decision;
 use aethelgard_router::hook::{self, Runtime};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -72,13 +72,8 @@ fn answer(runtime: Runtime, policy: Option<&Path>, budget_ms: u64, recording: &R
         Ok(router) => (router.audit_settings().clone(), router.fail_mode()),
         Err(_) => (AuditSection::default(), FailMode::Closed),
     };
-    let decision = response.decision.clone().unwrap_or_else(|| Decision {
-        decision: DecisionKind::Block,
-        stage: Stage::Rules,
-        score: 1.0,
-        rule: Some("hook.policy-unavailable".to_owned()),
-        reason: router.as_ref().err().cloned().unwrap_or_default(),
-        latency_us: 0,
+    let decision = response.decision.clone().unwrap_or_else(|| {
+        Decision::refused("hook.policy-unavailable", router.as_ref().err().cloned().unwrap_or_default())
     });
     let source = format!("hook:{}", runtime.name());
     let recorded = crate::audit::Recorder::open(recording.store.as_deref(), &settings, false, &source)

@@ -7,7 +7,7 @@
 
 use crate::audit::Recorder;
 use aethelgard_audit::{Event, SessionStart};
-use aethelgard_protocol::{Decision, DecisionKind, Stage, ToolCall};
+use aethelgard_protocol::{Decision, ToolCall};
 use anyhow::Context;
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -161,14 +161,8 @@ fn malformed_call() -> ToolCall {
 
 /// A line that is not a tool call is refused, not skipped: the output stays aligned with the input.
 fn malformed(number: usize, error: &serde_json::Error) -> Decision {
-    Decision {
-        decision: DecisionKind::Block,
-        stage: Stage::Rules,
-        score: 1.0,
-        rule: Some("input.malformed".to_owned()),
-        reason: format!(
-            "line {number} is not a tool call (expected {{\"tool\": \"name\", \"args\": {{...}}}}): {error}"
-        ),
-        latency_us: 0,
-    }
+    Decision::refused(
+        "input.malformed",
+        format!("line {number} is not a tool call (expected {{\"tool\": \"name\", \"args\": {{...}}}}): {error}"),
+    )
 }

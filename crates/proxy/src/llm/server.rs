@@ -109,14 +109,10 @@ impl GateThread {
 
 /// The decision when the gate cannot be asked: refused (nothing undecided runs).
 fn gate_gone() -> Decision {
-    Decision {
-        decision: aethelgard_protocol::DecisionKind::Block,
-        stage: aethelgard_protocol::Stage::Rules,
-        score: 1.0,
-        rule: None,
-        reason: "the proxy's gate is not running, so the call cannot be decided".to_owned(),
-        latency_us: 0,
-    }
+    Decision::refused(
+        "proxy.gate-unavailable",
+        "the proxy's gate is not running, so the call cannot be decided".to_owned(),
+    )
 }
 
 struct Proxy {

@@ -11,7 +11,7 @@ use super::through_daemon::Daemon;
 use crate::audit::Recorder;
 use aethelgard_audit::{Event, SessionStart};
 use aethelgard_governor::Governor;
-use aethelgard_protocol::{Decision, DecisionKind, Stage, ToolCall};
+use aethelgard_protocol::{Decision, ToolCall};
 use aethelgard_router::Router;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -259,17 +259,6 @@ pub fn say(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
-/// A refusal that no policy made: the gate could not decide.
-fn refused(rule: &str, reason: String) -> Decision {
-    Decision {
-        decision: DecisionKind::Block,
-        stage: Stage::Rules,
-        score: 1.0,
-        rule: Some(rule.to_owned()),
-        reason,
-        latency_us: 0,
-    }
-}
 
 impl Governed {
     /// The daemon failed to answer: under `auto` the gate decides in process from now on; under
@@ -346,7 +335,7 @@ impl aethelgard_proxy::mcp::Gate for Governed {
                 Ok(decision) => return decision,
                 Err(error) => {
                     if let Some(reason) = self.lost(&error) {
-                        return refused("daemon.unavailable", reason);
+                        return Decision::refused("daemon.unavailable", reason);
                     }
                 }
             }
@@ -354,7 +343,7 @@ impl aethelgard_proxy::mcp::Gate for Governed {
         let source = self.source;
         match self.local() {
             Ok(local) => local.route(call, source),
-            Err(error) => refused(
+            Err(error) => Decision::refused(
                 "proxy.policy-unavailable",
                 format!("the proxy cannot decide in process: {error}"),
             ),
