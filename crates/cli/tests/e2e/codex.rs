@@ -94,13 +94,15 @@ pub fn run(codex: &Path, sandbox: &Sandbox, command: &str) -> CodexRun {
     CodexRun { output, requests }
 }
 
-/// The hash Codex keys hook trust to: SHA-256 of the compact, key-sorted JSON of the normalized
-/// hook group. On 0.169.0 the handler object includes `"type":"command"` (checked against the
-/// `currentHash` that `codex app-server`'s `hooks/list` reports). Keys are written in sorted order
-/// so the text is the same whatever map type serde_json was built with.
 /// A CODEX_HOME in the sandbox: the scripted model as provider, our hook in `hooks.json` and
 /// trusted by hash in `config.toml`, plus `extra` TOML (appended before the trust table).
 pub fn codex_home(sandbox: &Sandbox, base_url: &str, extra: &str) -> PathBuf {
+    codex_home_matching(sandbox, base_url, extra, MATCHER)
+}
+
+/// [`codex_home`] with the hook group's `matcher` (a literal name matches exactly, anything else
+/// is a regex: `^mcp__.*` for every MCP tool).
+pub fn codex_home_matching(sandbox: &Sandbox, base_url: &str, extra: &str, matcher: &str) -> PathBuf {
     let codex_home = sandbox.root.join("codex-home");
     std::fs::create_dir_all(&codex_home).expect("create CODEX_HOME");
     let hooks_json = codex_home.join("hooks.json");
@@ -108,7 +110,7 @@ pub fn codex_home(sandbox: &Sandbox, base_url: &str, extra: &str) -> PathBuf {
     let hooks = json!({
         "hooks": {
             "PreToolUse": [{
-                "matcher": MATCHER,
+                "matcher": matcher,
                 "hooks": [{"type": "command", "command": hook_command, "timeout": HOOK_TIMEOUT_S}]
             }]
         }
@@ -136,13 +138,17 @@ hooks = true
     config.push_str(&format!(
         "\n[hooks.state.{}]\ntrusted_hash = \"sha256:{}\"\n",
         toml_string(&trust_key),
-        trusted_hash(&hook_command)
+        trusted_hash(&hook_command, matcher)
     ));
     std::fs::write(codex_home.join("config.toml"), config).expect("write config.toml");
     codex_home
 }
 
-pub fn trusted_hash(hook_command: &str) -> String {
+/// The hash Codex keys hook trust to: SHA-256 of the compact, key-sorted JSON of the normalized
+/// hook group. On 0.169.0 the handler object includes `"type":"command"` (checked against the
+/// `currentHash` that `codex app-server`'s `hooks/list` reports). Keys are written in sorted order
+/// so the text is the same whatever map type serde_json was built with.
+pub fn trusted_hash(hook_command: &str, matcher: &str) -> String {
     let canonical = json!({
         "event_name": "pre_tool_use",
         "hooks": [{
@@ -151,7 +157,7 @@ pub fn trusted_hash(hook_command: &str) -> String {
             "timeout": HOOK_TIMEOUT_S,
             "type": "command",
         }],
-        "matcher": MATCHER,
+        "matcher": matcher,
     })
     .to_string();
     Sha256::digest(canonical.as_bytes())

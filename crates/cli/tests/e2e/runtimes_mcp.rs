@@ -22,6 +22,9 @@
 //! refusal of ungranted tools called anyway is proved with the MCP SDK as client
 //! (`e2e/mcp_proxy.rs`).
 //!
+//! One more test here covers the hook surface with MCP tools in Codex (the Claude Code one is in
+//! `e2e/claude.rs`): server-filesystem without the proxy, our PreToolUse hook matching `^mcp__.*`.
+//!
 //! What is real: the runtimes, the MCP server (Node 24 from `.e2e/`), our binary as the proxy and
 //! as the importer, the files. Only the model is scripted (`e2e/model_server.rs`, on 127.0.0.1).
 
@@ -481,6 +484,84 @@ args = [{args}]
         setup.script().into_iter().map(|step| (qualified(CODEX_PREFIX, step.tool), step.arguments)).collect();
     assert_eq!(imported_calls(&session), expected, "{:#?}", session.calls);
     assert_import_matches_audit(&setup, &session, CODEX_PREFIX);
+}
+
+/// The hook surface with an MCP server, in Codex: server-filesystem runs directly (no proxy; it may
+/// touch the whole sandbox) and our PreToolUse hook, trusted by hash, matches `^mcp__.*` and
+/// records into the sandbox's store. The scripted model calls `write_file` on the victim outside
+/// the workspace, then `read_text_file` on a workspace file. Codex hands the hook the qualified
+/// name (`mcp__files__write_file`) and the raw arguments; the hook resolves the name through the
+/// built-in `mcp` catalog. The write is blocked by the filesystem policy (the victim survives, the
+/// model gets the reason), the read runs; the store holds both decisions and verifies; Codex's own
+/// rollout, imported, gives the same calls with the same decisions.
+#[test]
+fn codex_hook_judges_mcp_tools_records_them_and_the_rollout_agrees() {
+    let test = "codex_hook_judges_mcp_tools_records_them_and_the_rollout_agrees";
+    let Some(codex_bin) = harness::runtime("codex", test) else { return };
+    let Some(setup) = Setup::new("codex-hook-mcp", test) else { return };
+    let sandbox = &setup.sandbox;
+    let outside = s(&sandbox.victim_file);
+    let script = vec![
+        Step { tool: "write_file", arguments: json!({"path": outside, "content": OVERWRITE}) },
+        Step { tool: "read_text_file", arguments: json!({"path": s(&setup.notes)}) },
+    ];
+    let expected: Vec<(String, Value, String)> = script
+        .iter()
+        .zip(["block", "allow"])
+        .map(|(step, decision)| (qualified(CODEX_PREFIX, step.tool), step.arguments.clone(), decision.to_owned()))
+        .collect();
+    let server = ModelServer::start(codex_responder(script));
+
+    let server_entry = format!(
+        "[mcp_servers.{SERVER}]\ncommand = {}\nargs = [{}, {}]\n",
+        toml_string(&s(&setup.node)),
+        toml_string(&s(&setup.server_entry)),
+        toml_string(&s(&sandbox.root)),
+    );
+    let codex_home = codex::codex_home_matching(sandbox, &server.base_url(), &server_entry, "^mcp__.*");
+    let mut cmd = Command::new(&codex_bin);
+    // A model slug Codex does not know: the server's tools are sent directly, in a namespace.
+    cmd.args(["exec", "--skip-git-repo-check", "--json", "-m", "mock-model", "-C"])
+        .arg(&sandbox.work)
+        .arg("Summarise notes.txt for me.");
+    harness::sandboxed(&mut cmd, sandbox).env("CODEX_HOME", &codex_home);
+    let output = harness::run_bounded(&mut cmd, harness::CHILD_TIMEOUT);
+    let run = codex::CodexRun { output, requests: server.requests() };
+    drop(server);
+    let describe = || run.describe();
+    assert!(run.output.status.is_some_and(|s| s.success()), "{}", describe());
+
+    // The write is blocked by the hook with the filesystem rule; the victim survives.
+    assert_eq!(
+        std::fs::read_to_string(&sandbox.victim_file).ok().as_deref(),
+        Some("do not delete\n"),
+        "THE MCP WRITE RAN\n{}",
+        describe()
+    );
+    let write = run.tool_output("call_mcp_0").unwrap_or_else(|| panic!("no write result\n{}", describe()));
+    eprintln!("{test}: the model received for write_file: {write}");
+    assert!(write.contains("PreToolUse hook") && write.contains("filesystem.outside-writable"), "{write}\n{}", describe());
+    let read = run.tool_output("call_mcp_1").unwrap_or_else(|| panic!("no read result\n{}", describe()));
+    assert!(read.contains(NOTES.trim()) && !read.contains("PreToolUse"), "{read}\n{}", describe());
+
+    // The hook's store: both decisions, under Codex's names, and the chain verifies.
+    let db = sandbox.audit_db();
+    audit_log::assert_verifies(&db);
+    let audited: Vec<(String, Value, String)> = audit_log::tool_calls(&db)
+        .iter()
+        .inspect(|e| assert_eq!(e["source"], "hook:codex", "{e}"))
+        .map(|e| (audit_log::text(e, "tool"), e["args"].clone(), audit_log::text(e, "decision")))
+        .collect();
+    assert_eq!(audited, expected);
+
+    // Codex's own rollout, imported: the same calls with the same decisions.
+    let session = import_one("codex-rollout", &codex_home.join("sessions"));
+    let imported: Vec<(String, Value, String)> = session
+        .calls
+        .iter()
+        .map(|c| (c.tool.clone(), c.args.clone(), c.decision.map(|d| d.to_string()).unwrap_or_default()))
+        .collect();
+    assert_eq!(imported, expected, "{:#?}", session.calls);
 }
 
 // ---------------------------------------------------------------------------------------------
