@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::Duration;
 
 /// The scripted server: `Read` (granted for summarising), `exec_command` (runs a shell command;
 /// not granted) and `delete_file` (deletes a file; not in any catalog, so not granted), listed
@@ -587,9 +588,17 @@ fn proxy_mcp_decides_in_process_and_records_after_the_daemon_is_killed() {
     std::fs::write(dir.join("victim.txt"), "keep me\n").unwrap();
     let mut daemon = super::serve::Daemon::start(&dir, &daemon_policy(&dir));
     let proxy_db = dir.join("proxy.db");
+    let retry = Duration::from_millis(400);
     let mut client = Client::start_with_socket(
         &dir,
-        &["--task-type", "summarise", "--audit-db", proxy_db.to_str().unwrap()],
+        &[
+            "--task-type",
+            "summarise",
+            "--audit-db",
+            proxy_db.to_str().unwrap(),
+            "--daemon-retry",
+            "0.4",
+        ],
         &daemon.socket,
     );
     assert_eq!(client.list_tools(1), ["Read"]);
@@ -604,14 +613,31 @@ fn proxy_mcp_decides_in_process_and_records_after_the_daemon_is_killed() {
     let delete = client.call(4, "delete_file", json!({"path": dir.join("victim.txt")}));
     assert!(text_of(&delete).contains("(rule manifest.not-granted)"), "{delete}");
 
+    // The daemon comes back on the same socket and store: once the retry is due, the proxy asks
+    // it again, and its rule decides again.
+    let daemon = super::serve::Daemon::start(&dir, &daemon_policy(&dir));
+    std::thread::sleep(retry + Duration::from_millis(100));
+    let third = client.call(5, "Read", json!({"path": dir.join("notes.txt")}));
+    assert!(text_of(&third).contains("(rule daemon-keeps-notes-closed)"), "{third}");
+
     let output = client.finish();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
-    assert!(stderr.contains("deciding in process from now on"), "{stderr}");
+    assert!(stderr.contains("deciding in process, asking it again every 0.4 s"), "{stderr}");
+    assert!(stderr.contains("answers again; deciding through it"), "{stderr}");
     assert_eq!(std::fs::read_to_string(dir.join("victim.txt")).unwrap(), "keep me\n");
+    drop(daemon);
 
-    let (daemon_calls, _) = calls_and_starts(&dir.join("daemon.db"));
-    assert_eq!(daemon_calls, [triple("Read", "block", "serve:proxy-mcp")]);
+    // The daemon's store: both of its decisions, and the session started once.
+    let (daemon_calls, daemon_starts) = calls_and_starts(&dir.join("daemon.db"));
+    assert_eq!(
+        daemon_calls,
+        [
+            triple("Read", "block", "serve:proxy-mcp"),
+            triple("Read", "block", "serve:proxy-mcp"),
+        ]
+    );
+    assert_eq!(daemon_starts.len(), 1, "{daemon_starts:?}");
     let (proxy_calls, starts) = calls_and_starts(&proxy_db);
     assert_eq!(
         proxy_calls,

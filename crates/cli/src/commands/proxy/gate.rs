@@ -3,9 +3,11 @@
 //!
 //! When the policy daemon answers (`--daemon auto`, the default, or `require`), the gate asks it:
 //! the daemon's policy decides and the daemon's store records, as for the hook. When none answers
-//! at the start, or it stops answering mid-run, the gate decides in process, loading the policy
-//! and the recorder then; under `require` a lost daemon refuses calls instead. Either way a call
-//! goes through only once its decision is recorded (or the policy fails open).
+//! at the start, the gate decides in process, loading the policy and the recorder then. When the
+//! daemon stops answering mid-run, `auto` decides in process and asks the daemon again every
+//! `--daemon-retry` seconds (a short `status` probe), going back to it once it answers; `require` refuses
+//! calls instead, trying the socket on each. Either way a call goes through only once its
+//! decision is recorded (or the policy fails open).
 
 use super::through_daemon::Daemon;
 use crate::audit::Recorder;
@@ -15,6 +17,8 @@ use aethelgard_protocol::{Decision, ToolCall};
 use aethelgard_router::Router;
 use serde_json::Value;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
 
 /// Whether the gate asks the policy daemon.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -55,6 +59,19 @@ pub struct GateArgs {
     /// while it does not answer; `off` always decides in process.
     #[arg(long, value_enum, default_value_t = DaemonMode::Auto, value_name = "auto|off|require")]
     pub daemon: DaemonMode,
+    /// Under `--daemon auto`, after the daemon stopped answering: how long to decide in process
+    /// before asking it again (a `status` probe of at most 0.2 s), in seconds.
+    #[arg(long, default_value = "5", value_name = "SECONDS", value_parser = seconds)]
+    pub daemon_retry: Duration,
+}
+
+/// A non-negative number of seconds (`5`, `0.5`).
+fn seconds(text: &str) -> Result<Duration, String> {
+    let value: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds (e.g. 5 or 0.5)"))?;
+    Duration::try_from_secs_f64(value).map_err(|_| format!("`{text}`: the seconds must be zero or more, and finite"))
 }
 
 /// Builds the gate from its flags; `source` (`proxy-mcp`, `proxy-llm`) names the proxy in the
@@ -72,6 +89,7 @@ pub fn governed(args: &GateArgs, source: &'static str) -> anyhow::Result<Governe
             std::process::id()
         ),
         daemon: None,
+        retry_at: None,
         local: None,
         mode: String::new(),
     };
@@ -107,7 +125,7 @@ pub fn governed(args: &GateArgs, source: &'static str) -> anyhow::Result<Governe
                 if args.daemon == DaemonMode::Require {
                     "; calls are refused if it stops answering"
                 } else {
-                    "; in process if it stops answering"
+                    "; in process while it does not answer"
                 }
             );
             gate.daemon = Some(daemon);
@@ -145,8 +163,11 @@ pub struct Governed {
     /// The audit source of this proxy's sessions (`proxy-mcp`, `proxy-llm`).
     source: &'static str,
     session: String,
-    /// The daemon asked; `None` when deciding in process.
+    /// The daemon asked; `None` when deciding in process from the start.
     daemon: Option<Daemon>,
+    /// Under `auto`, after the daemon was lost: when to ask it again. Until then the gate
+    /// decides in process.
+    retry_at: Option<Instant>,
     /// The policy and the store in process: loaded at the start without a daemon, else when the
     /// daemon is lost; the error says why they could not be.
     local: Option<Result<Local, String>>,
@@ -261,9 +282,9 @@ pub fn say(line: &str) {
 
 
 impl Governed {
-    /// The daemon failed to answer: under `auto` the gate decides in process from now on; under
-    /// `require` it keeps the daemon (the next request connects again) and the caller refuses.
-    /// Returns the refusal's reason under `require`.
+    /// The daemon failed to answer: under `auto` the gate decides in process until
+    /// `--daemon-retry` has passed; under `require` the next request connects again and the caller
+    /// refuses this one. Returns the refusal's reason under `require`.
     fn lost(&mut self, error: &std::io::Error) -> Option<String> {
         let socket = self
             .daemon
@@ -277,10 +298,36 @@ impl Governed {
             return Some(reason);
         }
         say(&format!(
-            "aethelgard proxy: the daemon at {socket} did not answer ({error}); deciding in process from now on"
+            "aethelgard proxy: the daemon at {socket} did not answer ({error}); deciding in process, asking it again every {} s",
+            self.args.daemon_retry.as_secs_f64()
         ));
-        self.daemon = None;
+        self.retry_at = Some(Instant::now() + self.args.daemon_retry);
         None
+    }
+
+    /// Whether to ask the daemon now. After a loss under `auto`, not until the retry is due;
+    /// then a `status` probe says whether it answers again (the gate goes back to it) or not
+    /// (in process for another `--daemon-retry`).
+    fn daemon_due(&mut self) -> bool {
+        let Some(daemon) = self.daemon.as_mut() else { return false };
+        let Some(at) = self.retry_at else { return true };
+        if Instant::now() < at {
+            return false;
+        }
+        match daemon.probe() {
+            Ok(()) => {
+                say(&format!(
+                    "aethelgard proxy: the daemon at {} answers again; deciding through it",
+                    daemon.socket.display()
+                ));
+                self.retry_at = None;
+                true
+            }
+            Err(_) => {
+                self.retry_at = Some(Instant::now() + self.args.daemon_retry);
+                false
+            }
+        }
     }
 
     /// The in-process policy and store, loaded the first time they are needed.
@@ -296,7 +343,9 @@ impl aethelgard_proxy::mcp::Gate for Governed {
         if self.args.task.is_none() && self.args.task_type.is_none() {
             return None;
         }
-        if let Some(daemon) = &mut self.daemon {
+        if self.daemon_due()
+            && let Some(daemon) = &mut self.daemon
+        {
             let asked = daemon.scope(
                 self.args.task.as_deref(),
                 self.args.task_type.as_deref(),
@@ -325,7 +374,9 @@ impl aethelgard_proxy::mcp::Gate for Governed {
         call.task_type = self.args.task_type.clone();
         call.session = Some(self.session.clone());
         call.granted = granted;
-        if let Some(daemon) = &mut self.daemon {
+        if self.daemon_due()
+            && let Some(daemon) = &mut self.daemon
+        {
             // The daemon runs elsewhere: the call's paths are judged against the proxy's folder.
             let mut asked = call.clone();
             asked.cwd = std::env::current_dir()

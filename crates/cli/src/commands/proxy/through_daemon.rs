@@ -16,6 +16,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_millis(200);
 /// Longest wait for one answer; a daemon's route includes committing the record.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Longest wait for the `status` probe that asks whether a lost daemon answers again: short, as
+/// a call waits on it, and a daemon that is back answers `status` at once.
+const PROBE_TIMEOUT: Duration = Duration::from_millis(200);
+
 /// A connection to the daemon that answered when the proxy started.
 pub struct Daemon {
     pub socket: PathBuf,
@@ -51,6 +55,16 @@ impl Daemon {
             policy: field("policy"),
         };
         Ok((daemon, greeting))
+    }
+
+    /// Whether the daemon answers `status` again, within [`PROBE_TIMEOUT`]; the connection is
+    /// kept for the next request when it does. The session start already recorded is not sent
+    /// again.
+    pub fn probe(&mut self) -> io::Result<()> {
+        let stream = client::connect(&self.socket, PROBE_TIMEOUT)?;
+        client::ask(&stream, &json!({"op": "status"}), PROBE_TIMEOUT)?;
+        self.stream = Some(stream);
+        Ok(())
     }
 
     /// The daemon's manifest for the task: `Ok(Ok(granted))`, or `Ok(Err(reason))` when the
