@@ -37,6 +37,12 @@ pub struct Args {
     /// GET /status, GET /metrics (Prometheus), POST /route, POST /scope. Off by default.
     #[arg(long, value_name = "ADDRESS")]
     pub http: Option<std::net::SocketAddr>,
+    /// Where `--http` writes the token that POST /route and POST /scope need as
+    /// `Authorization: Bearer TOKEN` (a new one at each start, mode 0600; TCP carries no peer
+    /// credentials, so the token stands in for them). Default: beside the socket,
+    /// `<socket>.http-token`.
+    #[arg(long, value_name = "PATH", requires = "http")]
+    pub http_token_file: Option<PathBuf>,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
@@ -58,6 +64,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         },
         poll: Duration::from_millis(args.poll_ms.max(10)),
         http: args.http,
+        http_token_file: args.http_token_file.clone(),
     })?;
     Ok(ExitCode::SUCCESS)
 }

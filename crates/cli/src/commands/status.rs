@@ -87,6 +87,13 @@ fn describe(status: &Value) -> String {
         .unwrap_or(0)
         .checked_div(answered)
         .map_or_else(|| "-".to_owned(), |us| format!("{us} us"));
+    let http = match status.get("http").and_then(Value::as_str) {
+        Some(address) => format!(
+            "http://{address} (POST /route and /scope need the bearer token in {})",
+            text("http_token_file")
+        ),
+        None => "off".to_owned(),
+    };
     format!(
         "daemon       pid {} (version {}), up {uptime_s} s, socket {}\n\
          policy       {} (sha256 {}, {} rules, fails {})\n\
@@ -94,9 +101,9 @@ fn describe(status: &Value) -> String {
          last error   {last_error}\n\
          calls        {} allowed, {} blocked, {} escalated; {} scopes; {} bad requests\n\
          latency      {answered} answers: mean {mean}, p50 {}, p99 {} (request read to answer ready, recording included)\n\
-         refused      {} connections from other users; {} decisions the audit log could not record\n\
+         refused      {} connections from other users or HTTP requests without the token; {} decisions the audit log could not record\n\
          audit        {}\n\
-         http         {}\n",
+         http         {http}\n",
         text("pid"),
         text("version"),
         text("socket"),
@@ -117,6 +124,5 @@ fn describe(status: &Value) -> String {
         text("refused_peers"),
         text("audit_failures"),
         text("audit_store"),
-        text("http"),
     )
 }

@@ -5,29 +5,58 @@
 //!
 //! Loopback only: the address must be 127.0.0.1 or ::1. It runs on its own thread with a small
 //! tokio runtime, the only place the daemon uses one; judging runs on tokio's blocking pool,
-//! since recording waits for the audit writer. No peer check is possible on TCP: every local user
-//! can reach it, which is why it is off by default (`docs/daemon.md`).
+//! since recording waits for the audit writer.
+//!
+//! TCP carries no peer credentials and every local user can reach a loopback port, so the two
+//! POST requests, which decide and record, need `Authorization: Bearer TOKEN`: 32 random bytes
+//! (the kernel's `getrandom`), new at each start, written in hex to a file only the daemon's user
+//! can read (`<socket>.http-token` by default). Reading that file stands in for the socket's
+//! peer check. `GET /status` and `GET /metrics` stay open for scrapers: they change nothing.
 
 use super::state::State;
 use crate::commands::scope::ScopeRequest;
 use aethelgard_protocol::ToolCall;
 use anyhow::Context as _;
 use axum::extract::State as Shared;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
+use std::io::Write as _;
 use std::net::SocketAddr;
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Binds `address` (loopback only) and serves it on a thread of its own; returns the bound
-/// address (port 0 picks one).
-pub fn spawn(state: Arc<State>, address: SocketAddr) -> anyhow::Result<SocketAddr> {
+/// What the handlers share: the daemon, and the token the POST requests must carry.
+#[derive(Clone)]
+struct Http {
+    state: Arc<State>,
+    token: Arc<str>,
+    token_file: Arc<Path>,
+}
+
+/// The token file beside the socket: `<socket>.http-token`.
+pub fn default_token_file(socket: &Path) -> PathBuf {
+    let mut name = socket.as_os_str().to_owned();
+    name.push(".http-token");
+    PathBuf::from(name)
+}
+
+/// Binds `address` (loopback only), writes a new token to `token_file` and serves on a thread of
+/// its own; returns the bound address (port 0 picks one).
+pub fn spawn(state: Arc<State>, address: SocketAddr, token_file: &Path) -> anyhow::Result<SocketAddr> {
     if !address.ip().is_loopback() {
         anyhow::bail!(
             "--http `{address}` is not a loopback address: the daemon's HTTP listener serves 127.0.0.1 or ::1 only (every host on the network could ask it otherwise)"
         );
     }
+    let token = write_token(token_file)?;
+    let shared = Http {
+        state,
+        token: Arc::from(token),
+        token_file: Arc::from(token_file),
+    };
     let listener = std::net::TcpListener::bind(address)
         .with_context(|| format!("cannot listen on http://{address}"))?;
     listener.set_nonblocking(true)?;
@@ -49,7 +78,7 @@ pub fn spawn(state: Arc<State>, address: SocketAddr) -> anyhow::Result<SocketAdd
                     .route("/metrics", get(metrics))
                     .route("/route", post(route))
                     .route("/scope", post(scope))
-                    .with_state(state);
+                    .with_state(shared);
                 let served = match tokio::net::TcpListener::from_std(listener) {
                     Ok(listener) => axum::serve(listener, app)
                         .await
@@ -64,6 +93,71 @@ pub fn spawn(state: Arc<State>, address: SocketAddr) -> anyhow::Result<SocketAdd
     Ok(bound)
 }
 
+/// A new token, written in hex to `path` (mode 0600). An old file there is removed first and the
+/// new one created exclusively, so a link someone left at the path is never followed.
+fn write_token(path: &Path) -> anyhow::Result<String> {
+    let mut bytes = [0_u8; 32];
+    let mut filled = 0;
+    while filled < bytes.len() {
+        let rest = bytes.get_mut(filled..).unwrap_or_default();
+        let read = rustix::rand::getrandom(rest, rustix::rand::GetRandomFlags::empty())
+            .context("cannot read random bytes for the HTTP token")?;
+        if read == 0 {
+            anyhow::bail!("cannot read random bytes for the HTTP token: the kernel gave none");
+        }
+        filled += read;
+    }
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    match std::fs::remove_file(path) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+            return Err(error).with_context(|| format!("cannot replace the old HTTP token `{}`", path.display()));
+        }
+        _ => {}
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot write the HTTP token to `{}`", path.display()))?;
+    writeln!(file, "{token}").with_context(|| format!("cannot write the HTTP token to `{}`", path.display()))?;
+    Ok(token)
+}
+
+/// Whether `headers` carry `Authorization: Bearer <token>`, compared in constant time.
+fn authorized(headers: &HeaderMap, token: &str) -> bool {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or_default();
+    given.len() == token.len()
+        && given
+            .bytes()
+            .zip(token.bytes())
+            .fold(0_u8, |differ, (a, b)| differ | (a ^ b))
+            == 0
+}
+
+/// The answer to a POST without the token: 401, counted with the refused peers.
+fn unauthorized(http: &Http, path: &str) -> Response {
+    http.state.refuse_peer();
+    (
+        StatusCode::UNAUTHORIZED,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::WWW_AUTHENTICATE, "Bearer"),
+        ],
+        json!({"error": format!(
+            "POST {path} needs `Authorization: Bearer TOKEN`; the token is in `{}`, readable by the daemon's user only",
+            http.token_file.display()
+        )})
+        .to_string(),
+    )
+        .into_response()
+}
+
 /// A JSON answer (axum's `json` feature is not built; this is all it would do here).
 fn json_answer(status: StatusCode, value: &Value) -> Response {
     (
@@ -74,12 +168,12 @@ fn json_answer(status: StatusCode, value: &Value) -> Response {
         .into_response()
 }
 
-async fn status(Shared(state): Shared<Arc<State>>) -> Response {
-    json_answer(StatusCode::OK, &state.status())
+async fn status(Shared(http): Shared<Http>) -> Response {
+    json_answer(StatusCode::OK, &http.state.status())
 }
 
-async fn metrics(Shared(state): Shared<Arc<State>>) -> Response {
-    let text = super::metrics::prometheus(&state.status());
+async fn metrics(Shared(http): Shared<Http>) -> Response {
+    let text = super::metrics::prometheus(&http.state.status());
     (
         [(
             header::CONTENT_TYPE,
@@ -104,7 +198,11 @@ async fn blocking(work: impl FnOnce() -> Value + Send + 'static) -> Response {
     }
 }
 
-async fn route(Shared(state): Shared<Arc<State>>, body: axum::body::Bytes) -> Response {
+async fn route(Shared(http): Shared<Http>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    if !authorized(&headers, &http.token) {
+        return unauthorized(&http, "/route");
+    }
+    let state = http.state;
     let call: ToolCall = match serde_json::from_slice(&body) {
         Ok(call) => call,
         Err(error) => {
@@ -118,7 +216,11 @@ async fn route(Shared(state): Shared<Arc<State>>, body: axum::body::Bytes) -> Re
     blocking(move || state.route(&call, Some("http"), None)).await
 }
 
-async fn scope(Shared(state): Shared<Arc<State>>, body: axum::body::Bytes) -> Response {
+async fn scope(Shared(http): Shared<Http>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    if !authorized(&headers, &http.token) {
+        return unauthorized(&http, "/scope");
+    }
+    let state = http.state;
     let request: ScopeRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(error) => {

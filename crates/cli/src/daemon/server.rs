@@ -24,6 +24,9 @@ pub struct Options {
     pub poll: Duration,
     /// A loopback address for the HTTP listener (`--http`); none by default.
     pub http: Option<SocketAddr>,
+    /// Where the HTTP listener writes its token (`--http-token-file`); beside the socket by
+    /// default.
+    pub http_token_file: Option<PathBuf>,
 }
 
 pub fn run(options: Options) -> anyhow::Result<()> {
@@ -46,12 +49,19 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         options.audit,
     )?);
     if let Some(address) = options.http {
-        let bound = super::http::spawn(Arc::clone(&state), address)?;
-        eprintln!("aethelgard serve: HTTP on http://{bound} (GET /status, GET /metrics, POST /route, POST /scope)");
-        match state.http.lock() {
-            Ok(mut guard) => *guard = Some(bound.to_string()),
-            Err(poisoned) => *poisoned.into_inner() = Some(bound.to_string()),
-        }
+        let token_file = options
+            .http_token_file
+            .clone()
+            .unwrap_or_else(|| super::http::default_token_file(&options.socket));
+        let bound = super::http::spawn(Arc::clone(&state), address, &token_file)?;
+        eprintln!(
+            "aethelgard serve: HTTP on http://{bound} (GET /status, GET /metrics; POST /route, POST /scope with the bearer token in {})",
+            token_file.display()
+        );
+        let _ = state.http.set(super::state::HttpListener {
+            address: bound.to_string(),
+            token_file: token_file.display().to_string(),
+        });
     }
     let current = state.current();
     eprintln!(

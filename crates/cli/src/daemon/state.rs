@@ -119,8 +119,16 @@ pub struct State {
     pub connections: AtomicU64,
     /// The daemon's own uid: the only peer it answers (`SO_PEERCRED`).
     pub uid: u32,
-    /// The HTTP listener's address, when one was asked for.
-    pub http: Mutex<Option<String>>,
+    /// The HTTP listener, when one was asked for.
+    pub http: std::sync::OnceLock<HttpListener>,
+}
+
+/// Where the daemon's HTTP listener serves, and the file holding the token its POST requests
+/// need.
+#[derive(Debug)]
+pub struct HttpListener {
+    pub address: String,
+    pub token_file: String,
 }
 
 /// Where and whether to record.
@@ -174,7 +182,7 @@ impl State {
             latency: Histogram::new(),
             connections: AtomicU64::new(0),
             uid: crate::daemon::client::current_uid()?,
-            http: Mutex::new(None),
+            http: std::sync::OnceLock::new(),
         })
     }
 
@@ -405,10 +413,6 @@ impl State {
             Err(poisoned) => poisoned.into_inner().clone(),
         };
         let now = aethelgard_audit::time::now_ms();
-        let http = match self.http.lock() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        };
         json!({
             "pid": std::process::id(),
             "version": env!("CARGO_PKG_VERSION"),
@@ -432,7 +436,8 @@ impl State {
             "refused_peers": self.refused_peers.load(Ordering::Relaxed),
             "audit_failures": self.audit_failures.load(Ordering::Relaxed),
             "latency": self.latency.snapshot(),
-            "http": http,
+            "http": self.http.get().map(|h| h.address.clone()),
+            "http_token_file": self.http.get().map(|h| h.token_file.clone()),
             "connections": self.connections.load(Ordering::Relaxed),
             "started_at_ms": self.started_ms,
             "uptime_ms": now.saturating_sub(self.started_ms),

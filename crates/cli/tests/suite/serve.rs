@@ -588,6 +588,11 @@ fn the_agent_can_neither_rewrite_the_policy_nor_reach_the_socket_as_another_user
 
 /// One HTTP/1.1 request to `address`; the status code and the body.
 pub(super) fn http(address: &str, method: &str, path: &str, body: &str) -> (u16, String) {
+    http_with(address, method, path, "", body)
+}
+
+/// [`http`] with more header lines (`extra`, each ending in `\r\n`).
+fn http_with(address: &str, method: &str, path: &str, extra: &str, body: &str) -> (u16, String) {
     use std::io::Read;
     let mut stream = std::net::TcpStream::connect(address).unwrap();
     stream
@@ -595,7 +600,7 @@ pub(super) fn http(address: &str, method: &str, path: &str, body: &str) -> (u16,
         .unwrap();
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -616,23 +621,41 @@ fn http_on_loopback_serves_status_metrics_and_route_and_nothing_else_is_allowed(
         &policy,
         &["--audit-db", db.to_str().unwrap(), "--http", "127.0.0.1:0"],
     );
-    let address = daemon.status()["http"].as_str().unwrap().to_owned();
+    let status = daemon.status();
+    let address = status["http"].as_str().unwrap().to_owned();
 
-    let (code, body) = http(
-        &address,
-        "POST",
-        "/route",
-        &json!({"tool": "Bash", "args": {"command": "rm -rf ~"}, "cwd": "/home/dev/project"}).to_string(),
-    );
+    // The token: beside the socket, readable by the daemon's user only.
+    let token_file = PathBuf::from(status["http_token_file"].as_str().unwrap());
+    assert_eq!(token_file, dir.join("aethelgard.sock.http-token"));
+    assert_eq!(std::fs::metadata(&token_file).unwrap().permissions().mode() & 0o777, 0o600);
+    let token = std::fs::read_to_string(&token_file).unwrap().trim().to_owned();
+    assert_eq!(token.len(), 64, "{token}");
+    let bearer = format!("Authorization: Bearer {token}\r\n");
+
+    // POST without the token, or with another, decides nothing and records nothing.
+    let rm = json!({"tool": "Bash", "args": {"command": "rm -rf ~"}, "cwd": "/home/dev/project"}).to_string();
+    let wrong = format!("Authorization: Bearer {}\r\n", "0".repeat(64));
+    for extra in ["", wrong.as_str(), "Authorization: Basic dXNlcjpwYXNz\r\n"] {
+        let (code, body) = http_with(&address, "POST", "/route", extra, &rm);
+        assert_eq!(code, 401, "{body}");
+        assert!(body.contains("Authorization: Bearer TOKEN") && body.contains(token_file.to_str().unwrap()), "{body}");
+    }
+    let (code, _) = http(&address, "POST", "/scope", &json!({"task_type": "summarise"}).to_string());
+    assert_eq!(code, 401);
+    assert_eq!(daemon.status()["refused_peers"], 4);
+    assert!(!db.exists(), "a refused request recorded nothing");
+
+    let (code, body) = http_with(&address, "POST", "/route", &bearer, &rm);
     assert_eq!(code, 200, "{body}");
     let decision: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(decision["decision"], "block");
-    let (code, body) = http(&address, "POST", "/route", "not a call");
+    let (code, body) = http_with(&address, "POST", "/route", &bearer, "not a call");
     assert_eq!(code, 400, "{body}");
-    let (code, body) = http(
+    let (code, body) = http_with(
         &address,
         "POST",
         "/scope",
+        &bearer,
         &json!({"task_type": "summarise", "tools": ["Read", "Bash"]}).to_string(),
     );
     assert_eq!(code, 200, "{body}");
@@ -652,7 +675,7 @@ fn http_on_loopback_serves_status_metrics_and_route_and_nothing_else_is_allowed(
         "aethelgard_decisions_total{decision=\"allow\"} 0",
         "aethelgard_scopes_total 1",
         "aethelgard_bad_requests_total 1",
-        "aethelgard_refused_peers_total 0",
+        "aethelgard_refused_peers_total 4",
         "aethelgard_audit_failures_total 0",
         "aethelgard_decision_seconds_count 1",
     ] {
@@ -665,7 +688,8 @@ fn http_on_loopback_serves_status_metrics_and_route_and_nothing_else_is_allowed(
     let out = aethelgard(&["status", "--socket", daemon.socket.to_str().unwrap()]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("latency      1 answers"), "{text}");
-    assert!(text.contains("refused      0 connections from other users"), "{text}");
+    assert!(text.contains("refused      4 connections from other users or HTTP requests without the token"), "{text}");
+    assert!(text.contains(&format!("POST /route and /scope need the bearer token in {}", token_file.display())), "{text}");
     assert_eq!(audit_log::rows(&db).len(), 1, "the HTTP route was recorded");
 
     for address in ["0.0.0.0:0", "[::]:0"] {
