@@ -601,7 +601,15 @@ fn codex_proxied(existing: Option<&str>, previous: &Owned, main: &str, proxy: &e
     let governor = governor();
     let task = Task::new(&governor, "summarise", Some("codex"), &[]);
     let entries = codex::mcp_server_entries(main).unwrap();
-    let options = codex::Options { profile_name: "aethelgard-summarise", proxy: Some(proxy), main_entries: &entries, ..Default::default() };
+    // As `aethelgard export` does: the servers of the main config.toml, when there is one.
+    let servers = codex::mcp_servers(main).unwrap();
+    let options = codex::Options {
+        profile_name: "aethelgard-summarise",
+        proxy: Some(proxy),
+        main_entries: &entries,
+        servers: &servers,
+        ..Default::default()
+    };
     codex::export(&task.scope(), existing, previous, &options).unwrap()
 }
 
@@ -621,6 +629,11 @@ fn mcp_proxy_codex_profile_wraps_the_command_servers_of_the_main_config() {
     assert!(doc["mcp_servers"].get("docs").is_none_or(|d| d.get("command").is_none()), "{}", export.text);
     assert!(export.notes.iter().any(|n| n.contains("`docs`") && n.contains("another configuration file")), "{:?}", export.notes);
     assert!(export.notes.iter().any(|n| n.contains("`tracker`") && n.contains("bearer_token_env_var")), "{:?}", export.notes);
+    // The proxied server stays on, although the export knows none of its tools (the proxy offers
+    // only the task's); those left as they are, with nothing granted, are switched off.
+    assert!(files.get("enabled").is_none(), "the proxied server stays on: {}", export.text);
+    assert_eq!(doc["mcp_servers"]["docs"]["enabled"].as_bool(), Some(false), "{}", export.text);
+    assert_eq!(doc["mcp_servers"]["tracker"]["enabled"].as_bool(), Some(false), "{}", export.text);
     twice(&export, |text, owned| codex_proxied(Some(text), owned, CODEX_MAIN, &proxy));
     assert_eq!(codex::revert(&export.text, &export.owned).unwrap().text, original);
 }
@@ -681,6 +694,16 @@ fn mcp_proxy_openclaw_rewrites_mcp_servers_and_reverts() {
     assert!(servers["docs"].get("transport").is_none() && servers["docs"].get("url").is_none(), "{servers}");
     assert_eq!(servers["old"], serde_json::json!({"url": "https://old.example.com/sse"}));
     assert!(export.notes.iter().any(|n| n.contains("`old`") && n.contains("SSE")), "{:?}", export.notes);
+    // The proxied servers are allowed whole (the proxy offers only the task's tools of each); the
+    // one left as it is, with nothing granted, is denied whole.
+    let tools = json5(&export.text)["tools"].clone();
+    for server in ["files", "docs"] {
+        let glob = format!("{server}__*");
+        assert!(strings(&tools["allow"]).contains(&glob.as_str()), "{glob} not allowed: {tools}");
+        assert!(!strings(&tools["deny"]).contains(&glob.as_str()), "{glob} denied: {tools}");
+    }
+    assert!(strings(&tools["deny"]).contains(&"old__*"), "{tools}");
+    assert!(!strings(&tools["allow"]).contains(&"old__*"), "{tools}");
     twice(&export, |text, owned| run(text, owned));
     let reverted = openclaw::revert(&export.text, &export.owned).unwrap();
     assert_eq!(json5(&reverted.text), json5(OPENCLAW_JSON5));

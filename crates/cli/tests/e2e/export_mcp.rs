@@ -71,6 +71,10 @@ fn codex_loads_mcp_servers_rewritten_to_run_through_the_proxy() {
     let profile = codex_home.join("aethelgard-summarise.config.toml");
     export(&sandbox, &["export", "codex", "--task-type", "summarise", "--file", s(&profile), "--mcp-proxy"]);
     let files = codex_get(&codex, &codex_home, Some("aethelgard-summarise"), "files");
+    eprintln!("{test}: codex mcp get files --json (profile): {files}");
+    // Still enabled: the proxy offers only the task's tools, so the profile does not switch the
+    // server off for want of granted names.
+    assert_eq!(files["enabled"], true, "{files}");
     assert_eq!(files["transport"]["type"], "stdio", "{files}");
     assert_eq!(files["transport"]["command"], s(&bin), "{files}");
     assert_eq!(strings(&files["transport"]["args"]), ["proxy", "mcp", "--task-type", "summarise", "--", node.as_str(), script.as_str(), s(&sandbox.work)]);

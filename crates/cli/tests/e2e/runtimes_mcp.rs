@@ -580,6 +580,53 @@ fn openclaw_config(setup: &Setup, base_url: &str) -> PathBuf {
     config
 }
 
+/// `aethelgard export openclaw --mcp-proxy` on a config with the plain server entry, then the
+/// same run as [`openclaw_mcp_proxy_offers_reading_tools_refuses_the_rest_and_audits`]: the
+/// export puts the server behind the proxy and allows `files__*` (the proxy offers only the task's
+/// tools), so OpenClaw offers the reading tools, the proxy refuses the `.env` read and records in
+/// the default store under the run's HOME (no `--audit-db` in the exported command).
+#[test]
+fn openclaw_runs_the_mcp_proxy_that_export_configured() {
+    let test = "openclaw_runs_the_mcp_proxy_that_export_configured";
+    let Some(oc) = openclaw::runtime(test) else { return };
+    let Some(mut setup) = Setup::new("export-mcp-openclaw", test) else { return };
+    setup.db = setup.sandbox.home.join(".local/share/aethelgard/audit.db");
+    let script: Vec<openclaw::Turn> = setup
+        .script()
+        .into_iter()
+        .enumerate()
+        .map(|(k, step)| openclaw::Turn::ToolCall {
+            id: format!("callexp{k}"),
+            name: qualified(OPENCLAW_PREFIX, step.tool),
+            arguments: step.arguments,
+        })
+        .collect();
+    let server = ModelServer::start(openclaw::responder(script));
+    let config = openclaw::write_config(&setup.sandbox, &server.base_url(), Some(&json!({"toolSearch": false})));
+    let (node, entry, work) = (Value::from(s(&setup.node)), Value::from(s(&setup.server_entry)), Value::from(s(&setup.sandbox.work)));
+    openclaw::add_config_section(&config, &format!("mcp: {{ servers: {{ {SERVER}: {{ command: {node}, args: [{entry}, {work}] }} }} }}"));
+    let out = Command::new(harness::aethelgard_bin())
+        .args(["export", "openclaw", "--task-type", "summarise", "--mcp-proxy", "--file"])
+        .arg(&config)
+        .env("HOME", &setup.sandbox.home)
+        .env_remove("AETHELGARD_POLICY")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "export: {}", String::from_utf8_lossy(&out.stderr));
+    let exported = std::fs::read_to_string(&config).unwrap();
+    eprintln!("{test}: the exported config:\n{exported}");
+    assert!(exported.contains("\"proxy\", \"mcp\"") && exported.contains("files__*"), "{exported}");
+
+    let run = openclaw::run(&oc, &setup.sandbox, &config, &server, "Summarise notes.txt for me.");
+    drop(server);
+    let describe = || format!("{}\nthe exported config:\n{exported}", run.describe());
+    assert!(run.output.status.is_some_and(|s| s.success()), "{}", describe());
+    let bodies = run.model_requests();
+    assert_offered_only_reading(&bodies, openclaw::tool_names, OPENCLAW_PREFIX, &describe);
+    let result = |k: usize| run.tool_result(&format!("callexp{k}"));
+    assert_write_refused_reads_judged(&setup, test, &bodies, result, "Tool files__write_file not found", &describe);
+}
+
 #[test]
 fn openclaw_mcp_proxy_offers_reading_tools_refuses_the_rest_and_audits() {
     let test = "openclaw_mcp_proxy_offers_reading_tools_refuses_the_rest_and_audits";

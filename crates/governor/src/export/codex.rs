@@ -8,7 +8,8 @@
 //!   `code_mode`, and always `image_generation`, `apps`, `browser_use`, `computer_use` (tools no
 //!   catalog lists, so no task is granted them);
 //! - MCP servers from the user's `config.toml` keep only their granted tools (`enabled_tools`),
-//!   or are switched off (`enabled = false`) when none of their tools is granted;
+//!   or are switched off (`enabled = false`) when none of their tools is granted; a server put
+//!   behind the proxy (`--mcp-proxy`) is left on, since the proxy offers only the task's tools;
 //! - writes are made impossible when no granted tool can write: `sandbox_mode = "read-only"` and
 //!   `approval_policy = "never"` (so no command is re-run outside the sandbox). Codex 0.169 has no
 //!   switch that hides `apply_patch`, so the sandbox is what stops it. We use `sandbox_mode`, not
@@ -20,7 +21,7 @@
 //! - `shell_environment_policy` passes commands only the core variables (`inherit = "core"`)
 //!   and excludes secret-looking names on top of Codex's defaults.
 
-use super::mcp_proxy::{Dialect, ProxyCommand, want_proxied};
+use super::mcp_proxy::{Dialect, Proxied, ProxyCommand, want_proxied};
 use super::owned::{Wants, apply};
 use super::toml_doc::{TomlDoc, to_json};
 use super::{Export, ExportError, Owned, Scope, glob_may_cover_server, mcp_tool_name};
@@ -128,8 +129,9 @@ fn granted_any(scope: &Scope, names: &[&str]) -> bool {
     names.iter().any(|name| scope.is_granted(name))
 }
 
-/// The keys the profile sets for this task, in file order, and notes for the user.
-fn wants(scope: &Scope, options: &Options) -> (Wants, Vec<String>) {
+/// The keys the profile sets for this task, in file order, and notes for the user. `proxied`
+/// are the MCP servers behind the proxy, whose tools the proxy filters.
+fn wants(scope: &Scope, options: &Options, proxied: &[String]) -> (Wants, Vec<String>) {
     let mut wants = Wants::default();
     let mut notes = Vec::new();
     let writes = scope.grants_tag(RiskTag::Write);
@@ -185,6 +187,10 @@ fn wants(scope: &Scope, options: &Options) -> (Wants, Vec<String>) {
     wants.key(&["shell_environment_policy", "ignore_default_excludes"], false);
     wants.key(&["shell_environment_policy", "exclude"], json!(SECRET_ENV));
     for server in options.servers {
+        if proxied.contains(&server.name) {
+            // Disabled for want of granted names, the proxy's filtering would never be reached.
+            continue;
+        }
         let granted: Vec<String> =
             server.tools.iter().filter(|tool| scope.is_granted(&mcp_tool_name(&server.name, tool))).cloned().collect();
         let may_cover = options.profile_tools.iter().any(|glob| glob_may_cover_server(glob, &server.name));
@@ -222,11 +228,17 @@ fn wants(scope: &Scope, options: &Options) -> (Wants, Vec<String>) {
 /// `previous` what an earlier export wrote into it.
 pub fn export(scope: &Scope, existing: Option<&str>, previous: &Owned, options: &Options) -> Result<Export, ExportError> {
     let mut doc = TomlDoc::parse(existing, "the Codex profile")?;
-    let (mut wants, mut notes) = wants(scope, options);
-    if let Some(proxy) = options.proxy {
-        let servers = ["mcp_servers".to_owned()];
-        notes.extend(want_proxied(&doc, &servers, options.main_entries, previous, proxy, Dialect::Codex, &mut wants));
-    }
+    let mut proxy_wants = Wants::default();
+    let proxied = match options.proxy {
+        Some(proxy) => {
+            let servers = ["mcp_servers".to_owned()];
+            want_proxied(&doc, &servers, options.main_entries, previous, proxy, Dialect::Codex, &mut proxy_wants)
+        }
+        None => Proxied::default(),
+    };
+    let (mut wants, mut notes) = wants(scope, options, &proxied.servers);
+    wants.keys.extend(proxy_wants.keys);
+    notes.extend(proxied.notes);
     let (owned, changes) = apply(&mut doc, &wants, previous)?;
     let mut text = doc.text();
     if existing.is_none_or(|t| t.trim().is_empty()) {

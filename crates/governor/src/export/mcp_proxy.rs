@@ -191,9 +191,19 @@ fn plan(name: &str, own: &Map<String, Value>, effective: &Map<String, Value>, pr
     Plan::Rewrite(keys, note)
 }
 
-/// Adds to `wants` the keys that put every server under `servers` behind the proxy, and returns
-/// notes on the entries left as they are; `inherited` are the entries another layer defines (a
-/// Codex profile's `config.toml`), by name.
+/// What [`want_proxied`] did.
+#[derive(Debug, Default)]
+pub(crate) struct Proxied {
+    /// Notes on the entries left as they are, and on headers moved into arguments.
+    pub notes: Vec<String>,
+    /// The servers that run behind the proxy once the export is applied (rewritten now, or
+    /// already running it): the proxy offers only the task's tools of these, so the runtime's own
+    /// tool filter must not take the whole server away.
+    pub servers: Vec<String>,
+}
+
+/// Adds to `wants` the keys that put every server under `servers` behind the proxy; `inherited`
+/// are the entries another layer defines (a Codex profile's `config.toml`), by name.
 pub(crate) fn want_proxied(
     doc: &dyn Doc,
     servers: &[String],
@@ -202,8 +212,9 @@ pub(crate) fn want_proxied(
     proxy: &ProxyCommand,
     dialect: Dialect,
     wants: &mut Wants,
-) -> Vec<String> {
+) -> Proxied {
     let mut notes = Vec::new();
+    let mut proxied = Vec::new();
     let mut names: Vec<String> = inherited.iter().map(|(name, _)| name.clone()).collect();
     if let Some(Value::Object(own)) = doc.get(servers) {
         names.extend(own.keys().filter(|name| !inherited.iter().any(|(n, _)| n == *name)).cloned());
@@ -214,6 +225,9 @@ pub(crate) fn want_proxied(
         let own = original_entry(doc, &path, previous).unwrap_or_default();
         let mut effective = inherited.iter().find(|(n, _)| *n == name).and_then(|(_, v)| v.as_object().cloned()).unwrap_or_default();
         effective.extend(own.clone());
+        if is_proxied(&effective) {
+            proxied.push(name.clone());
+        }
         match plan(&name, &own, &effective, proxy, dialect) {
             Plan::Rewrite(keys, note) => {
                 for (key, value) in keys {
@@ -222,11 +236,12 @@ pub(crate) fn want_proxied(
                     wants.key_path(key_path, value);
                 }
                 notes.extend(note);
+                proxied.push(name);
             }
             Plan::Leave(note) => notes.push(note),
         }
     }
-    notes
+    Proxied { notes, servers: proxied }
 }
 
 /// Claude Code's MCP configuration (`.mcp.json`, or the `mcpServers` of `~/.claude.json`) with
@@ -234,7 +249,7 @@ pub(crate) fn want_proxied(
 pub fn claude(existing: Option<&str>, previous: &Owned, proxy: &ProxyCommand) -> Result<Export, ExportError> {
     let mut doc = JsonDoc::parse(existing, "the Claude Code MCP configuration")?;
     let mut wants = Wants::default();
-    let mut notes = want_proxied(&doc, &["mcpServers".to_owned()], &[], previous, proxy, Dialect::Claude, &mut wants);
+    let mut notes = want_proxied(&doc, &["mcpServers".to_owned()], &[], previous, proxy, Dialect::Claude, &mut wants).notes;
     if doc.get(&["mcpServers".to_owned()]).is_none() {
         notes.push("no `mcpServers` in the Claude Code MCP configuration: nothing to put behind the proxy".to_owned());
     }

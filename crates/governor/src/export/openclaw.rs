@@ -11,12 +11,14 @@
 //!   takes back only its own entries.
 //! - MCP servers (`mcp.servers`) expose tools as `<server>__<tool>`: a profile's
 //!   `mcp__<server>__<tool>` names and globs are allowed in that form, and a server with nothing
-//!   granted is denied as `<server>__*`.
+//!   granted is denied as `<server>__*`. A server put behind the proxy (`--mcp-proxy`) is allowed
+//!   as `<server>__*` instead: the proxy offers only the task's tools of it, which the export
+//!   cannot list without starting the server.
 //! - Per agent (`--agent ID`): the keyed `agents.entries.<ID>.tools` of OpenClaw 2026.9, or the
 //!   element with that id in a legacy `agents.list`.
 
 use super::json_doc::JsonDoc;
-use super::mcp_proxy::{Dialect, ProxyCommand, want_proxied};
+use super::mcp_proxy::{Dialect, Proxied, ProxyCommand, want_proxied};
 use super::owned::{Doc, Wants, apply};
 use super::{Export, ExportError, Owned, Scope};
 use aethelgard_policy::ToolEntry;
@@ -152,9 +154,23 @@ pub fn export(scope: &Scope, existing: Option<&str>, previous: &Owned, options: 
             push(&mut allow, canonical(name));
         }
     }
+    // The servers the export puts behind the proxy: it offers only the task's tools of each, so
+    // they are allowed whole here, and not denied.
+    let mut proxy_wants = Wants::default();
+    let proxied = match options.proxy {
+        Some(proxy) => {
+            let path = ["mcp".to_owned(), "servers".to_owned()];
+            want_proxied(&doc, &path, &[], previous, proxy, Dialect::OpenClaw, &mut proxy_wants)
+        }
+        None => Proxied::default(),
+    };
     let mut deny_servers = Vec::new();
     for server in &servers {
         let safe = safe_server_name(server);
+        if proxied.servers.contains(server) {
+            push(&mut allow, format!("{safe}__*"));
+            continue;
+        }
         let prefix = format!("mcp__{server}__");
         let mut granted = false;
         for pattern in options.profile_tools.iter().chain(scope.manifest.granted.iter()) {
@@ -196,10 +212,8 @@ pub fn export(scope: &Scope, existing: Option<&str>, previous: &Owned, options: 
         wants.key_path(with(&base, "allow"), serde_json::Value::from(allow));
     }
     wants.entries(deny_path, deny);
-    if let Some(proxy) = options.proxy {
-        let servers = ["mcp".to_owned(), "servers".to_owned()];
-        notes.extend(want_proxied(&doc, &servers, &[], previous, proxy, Dialect::OpenClaw, &mut wants));
-    }
+    wants.keys.extend(proxy_wants.keys);
+    notes.extend(proxied.notes);
     let (owned, changes) = apply(&mut doc, &wants, previous)?;
     Ok(Export { text: doc.text(), owned, changes, notes })
 }
