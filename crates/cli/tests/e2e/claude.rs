@@ -329,13 +329,7 @@ fn claude_hook_judges_mcp_tools_records_them_and_the_transcript_agrees() {
     assert!(!read_error && read.contains("hook e2e notes"), "{read}\n{}", describe());
 
     // (d) The hook's store: both decisions, the chain verifies.
-    let db = sandbox.audit_db();
-    audit_log::assert_verifies(&db);
-    let audited: Vec<(String, Value, String)> = audit_log::tool_calls(&db)
-        .iter()
-        .inspect(|e| assert_eq!(e["source"], "hook:claude", "{e}"))
-        .map(|e| (audit_log::text(e, "tool"), e["args"].clone(), audit_log::text(e, "decision")))
-        .collect();
+    let audited = audit_log::verified_calls_from(&sandbox.audit_db(), "hook:claude");
     let expected: Vec<(String, Value, String)> =
         script.iter().zip(["block", "allow"]).map(|((tool, args), decision)| ((*tool).to_owned(), args.clone(), decision.to_owned())).collect();
     assert_eq!(audited, expected);

@@ -127,14 +127,19 @@ impl Setup {
     /// (d): the proxy recorded each call that reached it, with its decision, and the chain
     /// verifies. Returns the recorded `(tool, args, decision)`.
     fn audited(&self) -> Vec<(String, Value, String)> {
-        audit_log::assert_verifies(&self.db);
-        let events = audit_log::tool_calls(&self.db);
-        for e in &events {
-            assert_eq!(e["source"], "proxy-mcp", "{e}");
-        }
-        events
-            .iter()
-            .map(|e| (audit_log::text(e, "tool"), e["args"].clone(), audit_log::text(e, "decision")))
+        audit_log::verified_calls_from(&self.db, "proxy-mcp")
+    }
+
+    /// The script as OpenClaw turns, the call ids `<id_prefix><k>` (letters and digits only).
+    fn openclaw_script(&self, id_prefix: &str) -> Vec<openclaw::Turn> {
+        self.script()
+            .into_iter()
+            .enumerate()
+            .map(|(k, step)| openclaw::Turn::ToolCall {
+                id: format!("{id_prefix}{k}"),
+                name: qualified(OPENCLAW_PREFIX, step.tool),
+                arguments: step.arguments,
+            })
             .collect()
     }
 }
@@ -545,14 +550,7 @@ fn codex_hook_judges_mcp_tools_records_them_and_the_rollout_agrees() {
     assert!(read.contains(NOTES.trim()) && !read.contains("PreToolUse"), "{read}\n{}", describe());
 
     // The hook's store: both decisions, under Codex's names, and the chain verifies.
-    let db = sandbox.audit_db();
-    audit_log::assert_verifies(&db);
-    let audited: Vec<(String, Value, String)> = audit_log::tool_calls(&db)
-        .iter()
-        .inspect(|e| assert_eq!(e["source"], "hook:codex", "{e}"))
-        .map(|e| (audit_log::text(e, "tool"), e["args"].clone(), audit_log::text(e, "decision")))
-        .collect();
-    assert_eq!(audited, expected);
+    assert_eq!(audit_log::verified_calls_from(&sandbox.audit_db(), "hook:codex"), expected);
 
     // Codex's own rollout, imported: the same calls with the same decisions.
     let session = import_one("codex-rollout", &codex_home.join("sessions"));
@@ -591,17 +589,7 @@ fn openclaw_runs_the_mcp_proxy_that_export_configured() {
     let Some(oc) = openclaw::runtime(test) else { return };
     let Some(mut setup) = Setup::new("export-mcp-openclaw", test) else { return };
     setup.db = setup.sandbox.home.join(".local/share/aethelgard/audit.db");
-    let script: Vec<openclaw::Turn> = setup
-        .script()
-        .into_iter()
-        .enumerate()
-        .map(|(k, step)| openclaw::Turn::ToolCall {
-            id: format!("callexp{k}"),
-            name: qualified(OPENCLAW_PREFIX, step.tool),
-            arguments: step.arguments,
-        })
-        .collect();
-    let server = ModelServer::start(openclaw::responder(script));
+    let server = ModelServer::start(openclaw::responder(setup.openclaw_script("callexp")));
     let config = openclaw::write_config(&setup.sandbox, &server.base_url(), Some(&json!({"toolSearch": false})));
     let (node, entry, work) = (Value::from(s(&setup.node)), Value::from(s(&setup.server_entry)), Value::from(s(&setup.sandbox.work)));
     openclaw::add_config_section(&config, &format!("mcp: {{ servers: {{ {SERVER}: {{ command: {node}, args: [{entry}, {work}] }} }} }}"));
@@ -632,17 +620,7 @@ fn openclaw_mcp_proxy_offers_reading_tools_refuses_the_rest_and_audits() {
     let test = "openclaw_mcp_proxy_offers_reading_tools_refuses_the_rest_and_audits";
     let Some(oc) = openclaw::runtime(test) else { return };
     let Some(setup) = Setup::new("mcp-openclaw", test) else { return };
-    let script: Vec<openclaw::Turn> = setup
-        .script()
-        .into_iter()
-        .enumerate()
-        .map(|(k, step)| openclaw::Turn::ToolCall {
-            id: format!("callmcp{k}"),
-            name: qualified(OPENCLAW_PREFIX, step.tool),
-            arguments: step.arguments,
-        })
-        .collect();
-    let server = ModelServer::start(openclaw::responder(script));
+    let server = ModelServer::start(openclaw::responder(setup.openclaw_script("callmcp")));
     let config = openclaw_config(&setup, &server.base_url());
     let run = openclaw::run(&oc, &setup.sandbox, &config, &server, "Summarise notes.txt for me.");
     drop(server);

@@ -71,6 +71,17 @@ pub fn decisions(db: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `(tool, args, decision)` of every tool call in a store whose chain verifies, each recorded by
+/// `source` (asserted).
+pub fn verified_calls_from(db: &Path, source: &str) -> Vec<(String, Value, String)> {
+    assert_verifies(db);
+    tool_calls(db)
+        .iter()
+        .inspect(|event| assert_eq!(event["source"], source, "{event}"))
+        .map(|event| (text(event, "tool"), event["args"].clone(), text(event, "decision")))
+        .collect()
+}
+
 /// A string field of an event, or `""` when it has none.
 pub fn text(event: &Value, key: &str) -> String {
     event[key].as_str().unwrap_or_default().to_owned()
