@@ -5,9 +5,9 @@
 //! the daemon's policy decides and the daemon's store records, as for the hook. When none answers
 //! at the start, the gate decides in process, loading the policy and the recorder then. When the
 //! daemon stops answering mid-run, `auto` decides in process and asks the daemon again every
-//! `--daemon-retry` seconds (a short `status` probe), going back to it once it answers; `require` refuses
-//! calls instead, trying the socket on each. Either way a call goes through only once its
-//! decision is recorded (or the policy fails open).
+//! `--daemon-retry` seconds (a short `status` probe), going back to it once it answers;
+//! `require` refuses calls instead, trying the socket on each. Either way a call goes through
+//! only once its decision is recorded (or the policy fails open).
 
 use super::through_daemon::Daemon;
 use crate::audit::Recorder;
@@ -18,7 +18,6 @@ use aethelgard_router::Router;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-
 
 /// Whether the gate asks the policy daemon.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
